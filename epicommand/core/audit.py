@@ -1,0 +1,62 @@
+"""Writing audit events. Callers are services (inside their transaction) and the auth receivers."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from typing import Any
+
+from django.db import models
+
+from .models import AuditEvent, Place
+
+# The address of the request being served, set by RequestContextMiddleware, so that services
+# record "from where" without every call threading the request through.
+current_ip: ContextVar[str | None] = ContextVar("epicommand_current_ip", default=None)
+
+
+def record(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+    changes: dict | None = None,
+    reason: str = "",
+    place: Place | None = None,
+    username: str = "",
+) -> AuditEvent:
+    if obj is not None:
+        from .jurisdiction import place_of
+
+        object_type = object_type or obj._meta.label
+        object_id = object_id or str(obj.pk)
+        object_repr = object_repr or str(obj)[:255]
+        place = place or place_of(obj)
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    if place is None and authenticated:
+        place = actor.jurisdiction_place
+    return AuditEvent.objects.create(
+        actor=actor if authenticated else None,
+        actor_username=username or (actor.get_username() if authenticated else ""),
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr,
+        changes=changes or {},
+        reason=reason,
+        ip_address=current_ip.get(),
+        place_path=place.path if place else "",
+    )
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """Field → [old, new] for the fields that changed, values as readable strings."""
+    return {k: [_show(before.get(k)), _show(after.get(k))] for k in after if before.get(k) != after.get(k)}
+
+
+def _show(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)

@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.utils.translation import gettext_lazy as _
+
+from .jurisdiction import assignable_places, grant_problems, visible_to
+from .models import AuditEvent, Organization, Place, User
+from .roles import Role, capabilities
+
+
+class StyledForm:
+    """Gives widgets Bootstrap's classes, so templates render any form the same way."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style()
+
+    def style(self) -> None:
+        """Call again after replacing a field."""
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = css
+
+
+class PlaceChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Place) -> str:
+        return obj.name
+
+
+class OrganizationForm(StyledForm, forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = ["name", "code", "kind", "tier", "place", "parent", "address", "contact_name", "phone", "email",
+                  "is_active"]
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["place"] = PlaceChoiceField(queryset=assignable_places(user), label=_("Place"))
+        parents = visible_to(user, Organization)
+        if self.instance.pk:
+            parents = parents.exclude(pk=self.instance.pk)
+        self.fields["parent"].queryset = parents
+        self.fields["parent"].required = False
+        self.style()
+
+
+class OrganizationFilterForm(StyledForm, forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    kind = forms.ChoiceField(label=_("Kind"), required=False,
+                             choices=[("", _("All kinds")), *Organization.Kind.choices])
+    place = PlaceChoiceField(label=_("Place"), required=False, queryset=Place.objects.none(),
+                             empty_label=_("All places"))
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["place"].queryset = assignable_places(user)
+
+
+def grantable_roles(user: User) -> list[tuple[str, str]]:
+    mine = capabilities(user.role)
+    return [(r.value, r.label) for r in Role if capabilities(r) <= mine]
+
+
+class AccountForm(StyledForm, forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["full_name", "role", "place", "organization", "phone", "email", "is_active"]
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.granter = user
+        self.fields["role"] = forms.ChoiceField(label=_("Role"), choices=grantable_roles(user))
+        self.fields["place"] = PlaceChoiceField(label=_("Area"), queryset=assignable_places(user), required=False,
+                                                help_text=_("For roles that answer for a province or a commune."))
+        self.fields["organization"].queryset = visible_to(user, Organization)
+        self.fields["organization"].required = False
+        self.style()
+
+    def clean(self):
+        data = super().clean()
+        problems = grant_problems(self.granter, role=data.get("role", ""), place=data.get("place"),
+                                  organization=data.get("organization"))
+        for problem in problems:
+            self.add_error(None, problem)
+        return data
+
+
+class AccountCreateForm(AccountForm):
+    username = forms.RegexField(label=_("Username"), regex=r"^[\w.@+-]{3,150}$",
+                                help_text=_("Letters, digits and . @ + - _ only."))
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
+
+    class Meta(AccountForm.Meta):
+        fields = ["username", "full_name", "role", "place", "organization", "phone", "email"]
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(_("This username is taken."))
+        return username
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") != data.get("password2"):
+            self.add_error("password2", _("The two passwords differ."))
+        elif data.get("password1"):
+            try:
+                validate_password(data["password1"], User(username=data.get("username", "")))
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return data
+
+
+class SetPasswordForm(StyledForm, forms.Form):
+    password1 = forms.CharField(label=_("New password"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_("New password again"), widget=forms.PasswordInput, strip=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") != data.get("password2"):
+            self.add_error("password2", _("The two passwords differ."))
+        return data
+
+
+class PolicyVersionForm(StyledForm, forms.Form):
+    value = forms.CharField(label=_("Value"), widget=forms.Textarea(attrs={"rows": 4}),
+                            help_text=_("A number, true/false, or JSON for structured values."))
+    effective_from = forms.DateField(label=_("In force from"), help_text=_("dd/mm/yyyy; today or later."))
+    source = forms.CharField(label=_("Source"), max_length=255)
+    unverified = forms.BooleanField(label=_("Unverified"), required=False)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_value(self):
+        raw = self.cleaned_data["value"].strip()
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise forms.ValidationError(_("Not a valid value: write a number, true/false, or JSON.")) from None
+
+
+class AuditFilterForm(StyledForm, forms.Form):
+    q = forms.CharField(label=_("Account or object"), required=False)
+    action = forms.ChoiceField(label=_("Action"), required=False,
+                               choices=[("", _("All actions"))] + AuditEvent.Action.choices)
+    date_from = forms.DateField(label=_("From"), required=False)
+    date_to = forms.DateField(label=_("To"), required=False)

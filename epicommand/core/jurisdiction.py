@@ -1,0 +1,212 @@
+"""Who may see and change what: the one module that decides it.
+
+Every protected model registers how its rows are placed (a lookup to the current commune or
+province they belong to, and where it applies the organization). Views, API, exports, imports and
+search call `visible_to()` for lists and `get_for_user()` (or a named wrapper) for single objects,
+which answers 404 alike for "missing" and "not yours" and audits the attempt on another's row.
+Other modules never filter by jurisdiction themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from .models import AuditEvent, Job, Organization, Place, User
+from .roles import ORGANIZATION_ROLES, PLACE_LEVEL, Cap, capabilities
+
+
+@dataclass(frozen=True)
+class Scope:
+    # Lookups from the model to a current Place (any of them placing the row inside is enough).
+    place: tuple[str, ...] = ()
+    # Lookups to a place path string, for rows that keep the path itself (audit events).
+    path: tuple[str, ...] = ()
+    # Lookups to an Organization, for organization-bound roles (facility, site, checkpoint…).
+    organization: tuple[str, ...] = ()
+    # Capability needed to change rows of this model.
+    manage: str | None = None
+
+
+_SCOPES: dict[type[models.Model], Scope] = {}
+
+
+def register(model: type[models.Model], scope: Scope) -> None:
+    """Domain apps call this from their AppConfig.ready() for each model that holds protected rows."""
+    _SCOPES[model] = scope
+
+
+register(Organization, Scope(place=("place",), organization=("id",), manage=Cap.ORGS_MANAGE))
+register(User, Scope(place=("place", "organization__place"), organization=("organization",),
+                     manage=Cap.ACCOUNTS_MANAGE))
+register(Job, Scope(place=("place",), organization=("organization",)))
+register(AuditEvent, Scope(path=("place_path",)))
+
+
+def scope_of(model: type[models.Model]) -> Scope:
+    try:
+        return _SCOPES[model]
+    except KeyError:
+        raise LookupError(f"{model.__name__} has no jurisdiction scope registered") from None
+
+
+# ---- the user's own jurisdiction -------------------------------------------------------------
+
+def is_place_scoped(user: User) -> bool:
+    return user.role in PLACE_LEVEL and user.place_id is not None
+
+
+def places_within(place: Place) -> QuerySet[Place]:
+    """Current places inside `place` (itself included): an indexed prefix match on the path."""
+    return Place.objects.filter(path__startswith=place.path, structure=Place.Structure.CURRENT)
+
+
+def organizations_within(organization: Organization) -> set[int]:
+    """The organization and everything below it (parents form a shallow tree)."""
+    found, frontier = {organization.pk}, [organization.pk]
+    while frontier:
+        frontier = list(
+            Organization.objects.filter(parent_id__in=frontier).exclude(pk__in=found).values_list("pk", flat=True)
+        )
+        found.update(frontier)
+    return found
+
+
+def _filter(user: User, scope: Scope) -> Q | None:
+    """The condition a row must meet to be the user's; None when nothing can be."""
+    if not (user.is_authenticated and user.is_active and user.role):
+        return None
+    condition = Q(pk__in=[])
+    if is_place_scoped(user):
+        if not (scope.place or scope.path):
+            return None
+        ids = places_within(user.place).values("id")
+        for lookup in scope.place:
+            condition |= Q(**{f"{lookup}__in": ids})
+        for lookup in scope.path:
+            condition |= Q(**{f"{lookup}__startswith": user.place.path})
+        return condition
+    if user.role in ORGANIZATION_ROLES and user.organization_id:
+        if not scope.organization:
+            return None
+        ids = organizations_within(user.organization)
+        for lookup in scope.organization:
+            condition |= Q(**{f"{lookup}__in": ids})
+        return condition
+    return None
+
+
+def visible_to(user: User, queryset: QuerySet | type[models.Model]) -> QuerySet:
+    """The rows of `queryset` that `user` may see."""
+    qs = queryset._default_manager.all() if isinstance(queryset, type) else queryset
+    condition = _filter(user, scope_of(qs.model))
+    return qs.none() if condition is None else qs.filter(condition)
+
+
+def can(user: User, capability: str) -> bool:
+    return bool(user.is_authenticated and user.is_active and capability in capabilities(user.role))
+
+
+def require(user: User, capability: str) -> None:
+    """403 when the user's role lacks a capability (a screen they may not use at all)."""
+    if not can(user, capability):
+        raise PermissionDenied
+
+
+def get_for_user(user: User, queryset: QuerySet | type[models.Model], pk: object, *, write: bool = False):
+    """One row the user may see (and, with write=True, change); 404 for missing and not-yours alike.
+
+    A request for a row that exists but lies outside the user's jurisdiction leaves an audit event.
+    """
+    qs = queryset._default_manager.all() if isinstance(queryset, type) else queryset
+    obj = visible_to(user, qs).filter(pk=pk).first()
+    if obj is None:
+        if qs.model._base_manager.filter(pk=pk).exists():
+            from . import audit
+
+            audit.record(
+                actor=user, action=AuditEvent.Action.DENIED, object_type=qs.model._meta.label,
+                object_id=str(pk), place=user.jurisdiction_place,
+            )
+        raise Http404
+    if write:
+        manage = scope_of(qs.model).manage
+        if manage is None or not can(user, manage):
+            raise PermissionDenied
+    return obj
+
+
+def get_organization_for_user(user: User, pk: int, *, write: bool = False) -> Organization:
+    return get_for_user(user, Organization.objects.select_related("place", "parent"), pk, write=write)
+
+
+def get_account_for_user(user: User, pk: int, *, write: bool = False) -> User:
+    account = get_for_user(user, User.objects.select_related("place", "organization"), pk, write=write)
+    # Managing an account means being able to grant what it holds: no one edits a stronger account,
+    # nor their own through the account screens.
+    if write and (account.pk == user.pk or not capabilities(account.role) <= capabilities(user.role)):
+        raise PermissionDenied
+    return account
+
+
+def get_job_for_user(user: User, pk: int) -> Job:
+    return get_for_user(user, Job, pk)
+
+
+def place_of(obj: models.Model) -> Place | None:
+    """The place a protected row belongs to, following its model's first registered lookup."""
+    scope = _SCOPES.get(type(obj))
+    if isinstance(obj, User):
+        return obj.jurisdiction_place
+    if scope and scope.place:
+        value = obj
+        for part in scope.place[0].split("__"):
+            value = getattr(value, part, None)
+        return value if isinstance(value, Place) else None
+    return None
+
+
+# ---- what a user may hand out ----------------------------------------------------------------
+
+def assignable_places(user: User) -> QuerySet[Place]:
+    """Current places a user may give to a new row or account: inside their own area."""
+    if not is_place_scoped(user):
+        return Place.objects.none()
+    return places_within(user.place)
+
+
+def place_is_within(user: User, place: Place | None) -> bool:
+    return place is not None and is_place_scoped(user) and user.place.contains(place) and place.is_current
+
+
+def grant_problems(user: User, *, role: str, place: Place | None, organization: Organization | None) -> list[str]:
+    """Why `user` may not give an account this role and jurisdiction (empty when they may).
+
+    Nobody grants more than they hold: the role's capabilities must be among the granter's, and
+    the area or organization must lie inside the granter's jurisdiction.
+    """
+    from django.utils.translation import gettext as _
+
+    problems: list[str] = []
+    if not can(user, Cap.ACCOUNTS_MANAGE):
+        return [_("You may not manage accounts.")]
+    if not capabilities(role) <= capabilities(user.role):
+        problems.append(_("You cannot grant a role with more rights than your own."))
+    level = PLACE_LEVEL.get(role)
+    if level:
+        if place is None:
+            problems.append(_("This role needs an area."))
+        elif place.level != level:
+            problems.append(_("This role needs an area at the level: %(level)s.") % {"level": Place.Level(level).label})
+        elif not place_is_within(user, place):
+            problems.append(_("The area is outside your jurisdiction."))
+    if role in ORGANIZATION_ROLES:
+        if organization is None:
+            problems.append(_("This role needs an organization."))
+    if organization is not None and not visible_to(user, Organization).filter(pk=organization.pk).exists():
+        problems.append(_("The organization is outside your jurisdiction."))
+    return problems

@@ -1,0 +1,32 @@
+import os
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.utils import translation
+
+from epicommand.core import demo
+
+
+class Command(BaseCommand):
+    help = "Create the demo organizations and one demo account per role (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--province", default=settings.PROVINCE_CODE)
+
+    def handle(self, *args, province: str, **options):
+        translation.activate("vi")
+        # The demo password is made on first use and kept under var/ (never in the code).
+        logins = settings.VAR_DIR / "demo_logins.txt"
+        password_file = settings.VAR_DIR / "demo_password"
+        password = os.environ.get("EPICOMMAND_DEMO_PASSWORD") or (
+            password_file.read_text().strip() if password_file.exists() else demo.new_password()
+        )
+        settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+        password_file.write_text(password)
+        password_file.chmod(0o600)
+        accounts = demo.seed(province.zfill(2), password)
+        lines = [f"Demo logins (password for all: {password}):"]
+        lines += [f"  {username:<18} {label}" for username, label in accounts]
+        logins.write_text("\n".join(lines) + "\n")
+        logins.chmod(0o600)
+        self.stdout.write("\n".join(lines))

@@ -1,0 +1,8 @@
+from django.urls import include, path
+
+from epicommand.dashboard import views as dashboard
+
+urlpatterns = [
+    path("", dashboard.home, name="home"),
+    path("", include("epicommand.core.urls")),
+]

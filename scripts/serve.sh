@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Starts the web server and the task worker side by side; Ctrl-C stops both.
+set -uo pipefail
+: "${PORT:=8000}" "${PY:=.venv/bin/python}"
+pids=()
+stop() { trap - INT TERM EXIT; kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; }
+trap stop INT TERM EXIT
+"$PY" manage.py db_worker --interval 1 &
+pids+=($!)
+echo
+echo "EpiCommand: http://127.0.0.1:${PORT}/"
+[ -f var/demo_logins.txt ] && cat var/demo_logins.txt
+echo "Ctrl-C stops the server and the worker."
+echo
+"$PY" manage.py runserver "127.0.0.1:${PORT}" --noreload &
+pids+=($!)
+wait -n "${pids[@]}"

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from epicommand.core.jurisdiction import (
+    get_account_for_user,
+    get_organization_for_user,
+    grant_problems,
+    visible_to,
+)
+from epicommand.core.models import AuditEvent, Job, Organization, User
+from epicommand.core.roles import Role
+
+from .world import K
+
+pytestmark = pytest.mark.django_db
+
+
+def names(qs):
+    return {o.name for o in qs}
+
+
+def test_province_roles_see_every_commune(world):
+    for role in (Role.COMMAND, Role.HEALTH_OFFICER):
+        visible = names(visible_to(world.user(role), Organization))
+        assert {"ORG home-school", "ORG neighbour-school", "ORG unrelated-school"} <= visible
+
+
+def test_commune_roles_see_only_their_commune(world):
+    for role in (Role.COMMUNE_STATION, Role.MOBILE_STATION):
+        visible = names(visible_to(world.user(role, "home"), Organization))
+        assert visible and all(n.startswith("ORG home-") for n in visible)
+        jobs = visible_to(world.user(role, "home"), Job)
+        assert [j.title for j in jobs] == ["JOB home"]
+
+
+def test_organization_roles_see_their_own_organization_and_units_below(world):
+    facility = world.org(K.TREATMENT_FACILITY)
+    child = Organization.objects.create(name="ORG child", name_folded="org child", kind=K.TREATMENT_FACILITY,
+                                        place=facility.place, parent=facility)
+    user = world.user(Role.FACILITY)
+    assert names(visible_to(user, Organization)) == {facility.name, child.name}
+    assert not visible_to(user, Job).exists()
+
+
+def test_inactive_or_roleless_users_see_nothing(world):
+    user = world.user(Role.COMMAND)
+    user.is_active = False
+    assert not visible_to(user, Organization).exists()
+    assert not visible_to(User(username="x"), Organization).exists()
+
+
+def test_other_communes_row_is_404_like_a_missing_one_and_audited(world):
+    nurse = world.user(Role.COMMUNE_STATION, "home")
+    foreign = world.org(K.SCHOOL, "neighbour")
+    with pytest.raises(Http404):
+        get_organization_for_user(nurse, foreign.pk)
+    with pytest.raises(Http404):
+        get_organization_for_user(nurse, 10**9)
+    denied = AuditEvent.objects.filter(action="denied", actor=nurse)
+    assert [(e.object_type, e.object_id) for e in denied] == [("core.Organization", str(foreign.pk))]
+
+
+def test_write_needs_the_manage_capability(world):
+    own = world.org(K.TREATMENT_FACILITY)
+    assert get_organization_for_user(world.user(Role.FACILITY), own.pk) == own
+    with pytest.raises(PermissionDenied):
+        get_organization_for_user(world.user(Role.FACILITY), own.pk, write=True)
+    assert get_organization_for_user(world.user(Role.COMMUNE_STATION), own.pk, write=True) == own
+
+
+def test_nobody_edits_a_stronger_account_or_their_own(world):
+    officer = world.user(Role.HEALTH_OFFICER)
+    with pytest.raises(PermissionDenied):
+        get_account_for_user(officer, world.user(Role.COMMAND).pk, write=True)
+    with pytest.raises(PermissionDenied):
+        get_account_for_user(officer, officer.pk, write=True)
+    nurse = world.user(Role.COMMUNE_STATION)
+    assert get_account_for_user(officer, nurse.pk, write=True) == nurse
+
+
+def test_grants_never_exceed_what_the_granter_holds(world):
+    nurse = world.user(Role.COMMUNE_STATION, "home")
+    home, neighbour = world.communes["home"], world.communes["neighbour"]
+    assert grant_problems(nurse, role=Role.MOBILE_STATION, place=home, organization=None) == []
+    assert grant_problems(nurse, role=Role.COMMAND, place=world.province, organization=None)
+    assert grant_problems(nurse, role=Role.MOBILE_STATION, place=neighbour, organization=None)
+    assert grant_problems(nurse, role=Role.FACILITY, place=None,
+                          organization=world.org(K.TREATMENT_FACILITY, "neighbour"))
+    assert grant_problems(nurse, role=Role.FACILITY, place=None,
+                          organization=world.org(K.TREATMENT_FACILITY, "home")) == []
+    assert grant_problems(world.user(Role.FACILITY), role=Role.FACILITY, place=None,
+                          organization=world.org(K.TREATMENT_FACILITY))
+    officer = world.user(Role.HEALTH_OFFICER)
+    assert grant_problems(officer, role=Role.COMMAND, place=world.province, organization=None)
+    # A commune role needs a commune, not the province.
+    assert grant_problems(officer, role=Role.COMMUNE_STATION, place=world.province, organization=None)
