@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from epicommand.core.models import PolicyVersion
@@ -29,3 +32,50 @@ def world(db):
 @pytest.fixture
 def reference_data(transactional_db):
     ensure_reference_data()
+
+
+# ---- browser tests ---------------------------------------------------------------------------
+# Playwright's sync API runs an event loop in the test thread; the ORM calls that tests make
+# around it are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+CHROMIUM = os.environ.get("EPICOMMAND_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run"]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+def _page(browser, request, **context_options):
+    context = browser.new_context(locale="vi-VN", **context_options)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{request.node.name}.png", full_page=True)
+    context.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    yield from _page(browser, request, viewport={"width": 1280, "height": 800})
+
+
+@pytest.fixture
+def phone(browser, request):
+    yield from _page(browser, request, viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+
+
+@pytest.fixture
+def browser_world(reference_data, live_server):
+    from .world import build_world
+
+    return build_world()

@@ -107,3 +107,18 @@ def test_users_change_their_own_password(client, world):
     assert response.status_code == 200
     user.refresh_from_db()
     assert user.check_password("Chốt-Phong-Thổ-7")
+
+
+def test_first_command_account_is_bootstrapped_from_the_shell(monkeypatch, capsys):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    monkeypatch.setenv("EPICOMMAND_INITIAL_PASSWORD", "Lai-Châu-chỉ-huy-2026")
+    call_command("create_command_account", "chihuy.tinh", full_name="Trung tâm Chỉ huy")
+    account = User.objects.get(username="chihuy.tinh")
+    assert account.role == Role.COMMAND and account.place.path == "12/"
+    assert AuditEvent.objects.filter(object_id=str(account.pk), action="create").exists()
+    monkeypatch.setenv("EPICOMMAND_INITIAL_PASSWORD", "123")
+    with pytest.raises(CommandError):
+        call_command("create_command_account", "weak.one")
+    assert not User.objects.filter(username="weak.one").exists()

@@ -27,6 +27,6 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
     known = get_user_model().objects.filter(username=username).first()
     audit.record(
         actor=None, action=AuditEvent.Action.LOGIN_FAILED, username=username,
-        object_type="core.User" if known else "", object_id=str(known.pk) if known else "",
+        object_type="core.User" if known else "", object_id=str(known.pk) if known else "", object_repr=username,
         place=known.jurisdiction_place if known else None,
     )

@@ -7,10 +7,9 @@ import secrets
 
 from django.db import transaction
 
-from . import audit
-from .models import AuditEvent, Organization, Place, User
+from .models import Organization, Place, User
 from .roles import Role
-from .services.accounts import create_account
+from .services.accounts import bootstrap_command_account, create_account
 from .services.organizations import create_organization
 
 K = Organization.Kind
@@ -57,11 +56,8 @@ def seed(province_code: str, password: str) -> list[tuple[str, str]]:
     province = Place.objects.get(structure=Place.Structure.CURRENT, level=Place.Level.PROVINCE, code=province_code)
     chief = User.objects.filter(username=ACCOUNTS[0][0]).first()
     if chief is None:
-        # The first account cannot be granted by anyone: it is bootstrapped, as createsuperuser would.
-        chief = User(username=ACCOUNTS[0][0], role=Role.COMMAND, place=province, full_name=ACCOUNTS[0][2])
-        chief.set_password(password)
-        chief.save()
-        audit.record(actor=None, action=AuditEvent.Action.CREATE, obj=chief, reason="seed_demo bootstrap")
+        chief = bootstrap_command_account(username=ACCOUNTS[0][0], password=password, province=province,
+                                          full_name=ACCOUNTS[0][2])
     orgs: dict[str, Organization] = {}
     for key, name, kind, tier, commune in ORGANIZATIONS:
         place = _commune(province, commune) if commune else province

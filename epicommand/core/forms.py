@@ -54,7 +54,8 @@ class OrganizationForm(StyledForm, forms.ModelForm):
 
 
 class OrganizationFilterForm(StyledForm, forms.Form):
-    q = forms.CharField(label=_("Search"), required=False)
+    q = forms.CharField(label=_("Search"), required=False,
+                        widget=forms.TextInput(attrs={"placeholder": _("Name of the organization")}))
     kind = forms.ChoiceField(label=_("Kind"), required=False,
                              choices=[("", _("All kinds")), *Organization.Kind.choices])
     place = PlaceChoiceField(label=_("Place"), required=False, queryset=Place.objects.none(),
@@ -149,8 +150,11 @@ class PolicyVersionForm(StyledForm, forms.Form):
 
 
 class AuditFilterForm(StyledForm, forms.Form):
-    q = forms.CharField(label=_("Account or object"), required=False)
+    q = forms.CharField(label=_("Account or object"), required=False,
+                        widget=forms.TextInput(attrs={"placeholder": _("Account or object")}))
     action = forms.ChoiceField(label=_("Action"), required=False,
                                choices=[("", _("All actions"))] + AuditEvent.Action.choices)
-    date_from = forms.DateField(label=_("From"), required=False)
-    date_to = forms.DateField(label=_("To"), required=False)
+    date_from = forms.DateField(label=_("From date"), required=False,
+                                widget=forms.DateInput(attrs={"placeholder": _("From date (dd/mm/yyyy)")}))
+    date_to = forms.DateField(label=_("To date"), required=False,
+                              widget=forms.DateInput(attrs={"placeholder": _("To date (dd/mm/yyyy)")}))

@@ -7,6 +7,7 @@ from django.db import transaction
 from .. import audit
 from ..jurisdiction import get_account_for_user, grant_problems
 from ..models import AuditEvent, Organization, Place, User
+from ..roles import Role
 from ..text import nfc
 
 FIELDS = ("role", "place", "organization", "full_name", "phone", "email", "is_active")
@@ -37,6 +38,22 @@ def create_account(
     account.full_clean()
     account.save()
     audit.record(actor=actor, action=AuditEvent.Action.CREATE, obj=account,
+                 changes=audit.diff({}, _snapshot(account)))
+    return account
+
+
+@transaction.atomic
+def bootstrap_command_account(*, username: str, password: str, province: Place, full_name: str = "") -> User:
+    """The first command-centre account of an instance. Nobody can grant it, so it is created as
+    createsuperuser would be, and audited as such."""
+    if province.level != Place.Level.PROVINCE or not province.is_current:
+        raise ValidationError("The command centre answers for a whole (current) province.")
+    account = User(username=username.strip(), role=Role.COMMAND, place=province, full_name=nfc(full_name))
+    validate_password(password, account)
+    account.set_password(password)
+    account.full_clean()
+    account.save()
+    audit.record(actor=None, action=AuditEvent.Action.CREATE, obj=account, reason="bootstrap command account",
                  changes=audit.diff({}, _snapshot(account)))
     return account
 

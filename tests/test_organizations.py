@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from epicommand.core.models import AuditEvent, Organization
+from epicommand.core.roles import Role
+
+from .world import K
+
+pytestmark = pytest.mark.django_db
+
+
+def test_list_filters_by_kind_place_and_name_without_diacritics(client, world):
+    Organization.objects.filter(pk=world.org(K.SCHOOL).pk).update(name="Trường Mầm non Mường Tè",
+                                                                  name_folded="truong mam non muong te")
+    client.force_login(world.user(Role.HEALTH_OFFICER))
+    response = client.get(reverse("organizations:list"), {"q": "mam non"})
+    assert [o.name for o in response.context["page"]] == ["Trường Mầm non Mường Tè"]
+    response = client.get(reverse("organizations:list"), {"kind": K.CHECKPOINT,
+                                                          "place": world.communes["neighbour"].pk})
+    assert [o.name for o in response.context["page"]] == ["ORG neighbour-checkpoint"]
+
+
+def test_commune_list_shows_only_its_commune(client, world, django_assert_max_num_queries):
+    client.force_login(world.user(Role.COMMUNE_STATION, "home"))
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("organizations:list"))
+    names = [o.name for o in response.context["page"]]
+    assert names and all(n.startswith("ORG home-") for n in names)
+    assert b"ORG neighbour" not in response.content
+
+
+def test_create_and_edit_are_audited(client, world):
+    client.force_login(world.user(Role.COMMUNE_STATION, "home"))
+    response = client.post(reverse("organizations:create"), {
+        "name": "  Trường Tiểu học   Mường Tè ", "kind": K.SCHOOL, "place": world.communes["home"].pk,
+        "phone": "0213 3881 234", "is_active": "on"})
+    assert response.status_code == 302
+    org = Organization.objects.get(name="Trường Tiểu học Mường Tè")
+    assert org.name_folded == "truong tieu hoc muong te"
+    response = client.post(reverse("organizations:edit", args=[org.pk]), {
+        "name": org.name, "kind": K.SCHOOL, "place": world.communes["home"].pk, "contact_name": "Lò Văn Ánh",
+        "is_active": "on"})
+    assert response.status_code == 302
+    actions = list(AuditEvent.objects.filter(object_type="core.Organization", object_id=str(org.pk))
+                   .order_by("id").values_list("action", flat=True))
+    assert actions == ["create", "update"]
+
+
+def test_cannot_place_an_organization_outside_the_jurisdiction(client, world):
+    client.force_login(world.user(Role.COMMUNE_STATION, "home"))
+    response = client.post(reverse("organizations:create"), {
+        "name": "Elsewhere", "kind": K.SCHOOL, "place": world.communes["neighbour"].pk, "is_active": "on"})
+    assert response.status_code == 200 and response.context["form"].errors["place"]
+    assert not Organization.objects.filter(name="Elsewhere").exists()
+
+
+def test_tier_only_for_treating_facilities(client, world):
+    client.force_login(world.user(Role.HEALTH_OFFICER))
+    response = client.post(reverse("organizations:create"), {
+        "name": "Nhà nghỉ", "kind": K.LODGING, "tier": 2, "place": world.communes["home"].pk, "is_active": "on"})
+    assert response.status_code == 200 and response.context["form"].errors["tier"]
