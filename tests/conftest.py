@@ -55,7 +55,8 @@ def browser():
 
 
 def _page(browser, request, **context_options):
-    context = browser.new_context(locale="vi-VN", **context_options)
+    # An English-language browser: the interface must still default to Vietnamese.
+    context = browser.new_context(locale="en-US", **context_options)
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page

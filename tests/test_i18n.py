@@ -15,8 +15,8 @@ from .world import PASSWORD
 PO = Path(settings.BASE_DIR) / "epicommand" / "locale" / "vi" / "LC_MESSAGES" / "django.po"
 
 
-def test_login_page_is_vietnamese_by_default(client):
-    response = client.get(reverse("login"))
+def test_login_page_is_vietnamese_by_default_even_in_an_english_browser(client):
+    response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert response.status_code == 200
     body = response.content.decode()
     assert 'lang="vi"' in body and "Đăng nhập" in body and "Log in" not in body

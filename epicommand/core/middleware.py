@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 from .audit import current_ip
 
@@ -21,3 +23,25 @@ class RequestContextMiddleware:
             return self.get_response(request)
         finally:
             current_ip.reset(token)
+
+
+class LanguageMiddleware:
+    """Vietnamese unless the user chose otherwise with the language switch.
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language, so a nurse whose phone is set
+    to English would lose the Vietnamese default. Only the explicit choice (cookie, restored at login
+    from the account) counts here.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        patch_vary_headers(response, ("Cookie",))
+        return response
