@@ -5,7 +5,9 @@ PORT ?= 8000
 PROVINCE ?= 12
 VENV := .venv
 PY := $(VENV)/bin/python
-PG_URL ?= postgres://postgres@127.0.0.1:5432/epicommand
+# The PostgreSQL half of `make test` uses DATABASE_URL when it names PostgreSQL, else the local server.
+PG_URL ?= $(if $(filter postgres%,$(DATABASE_URL)),$(DATABASE_URL),postgres://postgres@127.0.0.1:5432/epicommand)
+export EPICOMMAND_PROVINCE ?= $(PROVINCE)
 
 .PHONY: run test install assets messages lock test-sqlite test-postgres lint chromium clean
 
@@ -29,7 +31,7 @@ assets: epicommand/static/vendor/.built
 
 # Compiled message catalogues are build output; the .po files are the source.
 messages: $(VENV)/.installed
-	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
+	$(PY) manage.py compile_translations -v 0
 
 run: install assets messages
 	@mkdir -p var

@@ -37,7 +37,8 @@ CSRF_TRUSTED_ORIGINS = [
 # The province this instance serves (GSO code). Every personal row carries its commune, and so
 # this province; national scale runs one instance per province or shards by this code.
 PROVINCE_CODE = os.environ.get("EPICOMMAND_PROVINCE", "12")
-EPICOMMAND_TRUST_X_FORWARDED_FOR = env_bool("EPICOMMAND_TRUST_X_FORWARDED_FOR", False)
+# How many reverse proxies in front of the app append to X-Forwarded-For (0: none, use REMOTE_ADDR).
+EPICOMMAND_PROXIES = int(os.environ.get("EPICOMMAND_PROXIES", "0"))
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -134,6 +135,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "epicommand.core.middleware.client_ip"
 
 # Sessions end after a spell of inactivity and when the browser closes: phones get shared.
 SESSION_COOKIE_AGE = int(os.environ.get("EPICOMMAND_SESSION_IDLE_SECONDS", str(4 * 3600)))
@@ -142,6 +144,12 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("EPICOMMAND_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if env_bool("EPICOMMAND_HTTPS", False):
+    # Behind a reverse proxy that terminates HTTPS and says so.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("EPICOMMAND_HSTS_SECONDS", str(180 * 24 * 3600)))
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 
 LANGUAGE_CODE = "vi"

@@ -64,3 +64,18 @@ def test_command_centre_searches_events_and_others_cannot(client, world):
     assert list(response.context["page"]) == []
     client.force_login(officer)
     assert client.get(reverse("audit:list")).status_code == 403
+
+
+def test_failed_logins_with_unknown_names_reach_the_command_centre(client, world):
+    client.post(reverse("login"), {"username": "admin", "password": "admin"})
+    client.force_login(world.user(Role.COMMAND))
+    response = client.get(reverse("audit:list"), {"action": "login_failed"})
+    assert [e.actor_username for e in response.context["page"]] == ["admin"]
+
+
+def test_the_base_manager_is_guarded_too(world):
+    event = audit.record(actor=world.user(Role.COMMAND), action=AuditEvent.Action.VIEW, object_type="x")
+    with pytest.raises(PermissionError):
+        AuditEvent._base_manager.filter(pk=event.pk).update(reason="x")
+    with pytest.raises(PermissionError):
+        AuditEvent._base_manager.filter(pk=event.pk).delete()

@@ -38,7 +38,7 @@ def test_the_worker_runs_a_queued_job_to_the_end(reference_data):
     assert (job.status, job.progress_done, job.progress_total, job.result) == ("done", 5, 5, {"counted": 5})
     assert job.percent == 100 and job.started_at and job.finished_at
     # Running it again does nothing: a job is claimed once.
-    jobs.run(job.pk, count_to)
+    jobs.run(job.pk, {"test.count": count_to})
     assert Job.objects.get(pk=job.pk).finished_at == job.finished_at
 
 
@@ -77,3 +77,31 @@ def test_progress_page_polls_until_finished(reference_data, client):
     Job.objects.filter(pk=job.pk).update(status="done")
     response = client.get(reverse("jobs:detail", args=[job.pk]), HTTP_HX_REQUEST="true")
     assert b"hx-trigger" not in response.content and b"100%" in response.content
+
+
+@job_kind("test.killed")
+def killed(job: Job) -> dict:
+    raise KeyboardInterrupt  # what the worker gets when it is stopped mid-job
+
+
+def test_a_job_whose_worker_is_stopped_is_marked_failed_not_left_running(reference_data):
+    job = Job.objects.create(kind="test.killed", title="x")
+    with pytest.raises(KeyboardInterrupt):
+        jobs.run(job.pk, {"test.killed": killed})
+    assert Job.objects.get(pk=job.pk).status == "failed"
+    unknown = Job.objects.create(kind="no.such.kind", title="y")
+    jobs.run(unknown.pk, {})
+    assert Job.objects.get(pk=unknown.pk).status == "failed"
+
+
+def test_only_the_starter_or_the_command_centre_may_cancel(reference_data, client):
+    from .world import build_world
+
+    world = build_world()
+    job = world.jobs["home"]  # started by the home commune station
+    client.force_login(world.user(Role.MOBILE_STATION, "home"))
+    assert client.post(reverse("jobs:cancel", args=[job.pk])).status_code == 403
+    assert not Job.objects.get(pk=job.pk).cancel_requested
+    client.force_login(world.user(Role.COMMUNE_STATION, "home"))
+    assert client.post(reverse("jobs:cancel", args=[job.pk])).status_code == 302
+    assert Job.objects.get(pk=job.pk).cancel_requested

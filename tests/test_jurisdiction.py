@@ -97,3 +97,49 @@ def test_grants_never_exceed_what_the_granter_holds(world):
     assert grant_problems(officer, role=Role.COMMAND, place=world.province, organization=None)
     # A commune role needs a commune, not the province.
     assert grant_problems(officer, role=Role.COMMUNE_STATION, place=world.province, organization=None)
+
+
+def test_a_manager_cannot_take_over_an_account_placed_in_another_commune(world):
+    """An account whose area is the neighbour commune, even if bound to a home organization."""
+    from epicommand.core.services.accounts import create_account
+
+    officer = world.user(Role.HEALTH_OFFICER)
+    crossing = create_account(actor=officer, username="crossing", password="Mật-khẩu-dài-2026",
+                              role=Role.MOBILE_STATION, place=world.communes["neighbour"],
+                              organization=world.org(K.MOBILE_STATION, "home"))
+    nurse = world.user(Role.COMMUNE_STATION, "home")
+    with pytest.raises(PermissionDenied):
+        get_account_for_user(nurse, crossing.pk, write=True)
+    assert get_account_for_user(officer, crossing.pk, write=True) == crossing
+
+
+def test_granting_an_organization_hands_over_nothing_outside_the_granters_view(world):
+    centre = world.org(K.TREATMENT_FACILITY, "home")
+    Organization.objects.filter(pk=world.org(K.COMMUNE_STATION, "neighbour").pk).update(parent=centre)
+    nurse = world.user(Role.COMMUNE_STATION, "home")
+    assert grant_problems(nurse, role=Role.FACILITY, place=None, organization=centre)
+    assert grant_problems(world.user(Role.HEALTH_OFFICER), role=Role.FACILITY, place=None, organization=centre) == []
+
+
+def test_peers_cannot_reset_or_disable_each_other(world):
+    from .world import make_user
+
+    other_officer = make_user("officer2", Role.HEALTH_OFFICER, place=world.province)
+    with pytest.raises(PermissionDenied):
+        get_account_for_user(world.user(Role.HEALTH_OFFICER), other_officer.pk, write=True)
+    colleague = make_user("nurse2", Role.COMMUNE_STATION, place=world.communes["home"])
+    with pytest.raises(PermissionDenied):
+        get_account_for_user(world.user(Role.COMMUNE_STATION), colleague.pk, write=True)
+
+
+def test_organization_roles_answer_for_their_organization_not_an_area(world):
+    officer = world.user(Role.HEALTH_OFFICER)
+    assert grant_problems(officer, role=Role.FACILITY, place=world.province,
+                          organization=world.org(K.TREATMENT_FACILITY))
+
+
+def test_users_of_an_inactive_organization_see_nothing(world):
+    facility = world.org(K.TREATMENT_FACILITY)
+    Organization.objects.filter(pk=facility.pk).update(is_active=False)
+    user = User.objects.get(pk=world.user(Role.FACILITY).pk)
+    assert not visible_to(user, Organization).exists()

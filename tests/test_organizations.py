@@ -61,3 +61,30 @@ def test_tier_only_for_treating_facilities(client, world):
     response = client.post(reverse("organizations:create"), {
         "name": "Nhà nghỉ", "kind": K.LODGING, "tier": 2, "place": world.communes["home"].pk, "is_active": "on"})
     assert response.status_code == 200 and response.context["form"].errors["tier"]
+
+
+def test_editing_keeps_a_parent_outside_the_editors_view(client, world):
+    from epicommand.core.services.organizations import update_organization
+
+    station = world.org(K.COMMUNE_STATION)
+    cdc = Organization.objects.create(name="CDC tỉnh", name_folded="cdc tinh", kind=K.CDC, place=world.province)
+    update_organization(actor=world.user(Role.HEALTH_OFFICER), organization=station, parent=cdc)
+    client.force_login(world.user(Role.COMMUNE_STATION))
+    response = client.post(reverse("organizations:edit", args=[station.pk]), {
+        "name": station.name, "kind": K.COMMUNE_STATION, "place": station.place_id, "parent": cdc.pk,
+        "phone": "0213 111", "is_active": "on"})
+    assert response.status_code == 302
+    station.refresh_from_db()
+    assert (station.parent, station.phone) == (cdc, "0213 111")
+
+
+def test_an_organization_cannot_sit_below_itself(world):
+    from django.core.exceptions import ValidationError
+
+    from epicommand.core.services.organizations import update_organization
+
+    officer = world.user(Role.HEALTH_OFFICER)
+    a, b = world.org(K.SCHOOL), world.org(K.CHECKPOINT)
+    update_organization(actor=officer, organization=b, parent=a)
+    with pytest.raises(ValidationError):
+        update_organization(actor=officer, organization=a, parent=b)

@@ -81,3 +81,22 @@ def test_old_names_resolve_to_current_places():
     district = Place.objects.get(structure=LEGACY, level="district", code="106")
     expected = set(Place.objects.filter(predecessors__parent=district).values_list("pk", flat=True))
     assert {m.place.pk for m in matches} == expected
+
+
+def test_every_province_reads_and_maps_every_old_commune():
+    import sqlite3
+
+    from epicommand.core.places import DATA_DIR, _read
+
+    with sqlite3.connect(DATA_DIR / "dataset.db") as db:
+        codes = [r[0] for r in db.execute("SELECT DISTINCT provinceCode FROM admin_units")]
+    assert len(codes) == 34
+    for code in codes:
+        current, legacy, successor = _read(code)
+        old_communes = [s["code"] for s in legacy if s["level"] == "commune"]
+        assert old_communes and set(old_communes) == set(successor), code
+
+
+def test_a_province_with_island_districts_loads():
+    result = load_province("31")  # Hải Phòng: Bạch Long Vĩ had no communes
+    assert result.current_communes > 100 and not result.unmapped_legacy

@@ -79,3 +79,18 @@ def test_policy_screen_lists_history_and_only_officers_add_versions(client, worl
         "value": "{not json", "effective_from": tomorrow, "source": "x"})
     assert response.status_code == 200 and response.context["form"].errors["value"]
     assert client.get(reverse("policies:detail", args=["no.such.rule"])).status_code == 404
+
+
+@pytest.mark.parametrize("value", [7, {"centre_days": 7}, [7]])
+def test_a_new_version_keeps_the_shape_code_reads(world, value):
+    with pytest.raises(ValidationError):
+        add_policy_version(actor=world.user(Role.HEALTH_OFFICER), key="entry.quarantine", value=value,
+                           effective_from=timezone.localdate() + timedelta(days=1), source="x")
+
+
+def test_nan_is_refused_as_a_value(client, world):
+    client.force_login(world.user(Role.HEALTH_OFFICER))
+    tomorrow = (timezone.localdate() + timedelta(days=1)).strftime("%d/%m/%Y")
+    response = client.post(reverse("policies:detail", args=["home_care.spo2_warning"]),
+                           {"value": "NaN", "effective_from": tomorrow, "source": "x"})
+    assert response.status_code == 200 and response.context["form"].errors["value"]

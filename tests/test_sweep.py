@@ -12,8 +12,10 @@ Expected visibility is written out here from the roles' definitions, not asked o
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import pytest
+from django.db.models import Model
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from epicommand.core.models import AuditEvent, Organization
@@ -35,25 +37,41 @@ REFERENCE = {
 }
 
 
-def _org_url(kind: str) -> Callable[[World, str], tuple[dict, Organization]]:
-    def target(world: World, where: str):
+@dataclass
+class Target:
+    kwargs: dict          # URL arguments
+    org: Organization     # the organization the object belongs to
+    instance: Model       # the row a request could change
+    payload: dict = field(default_factory=dict)  # a VALID change, so a refusal is the code's, not the form's
+
+
+def _org_url(kind: str) -> Callable[[World, str], Target]:
+    def target(world: World, where: str) -> Target:
         org = world.org(kind, where)
-        return {"pk": org.pk}, org
+        return Target({"pk": org.pk}, org, org, {"name": "HACKED", "kind": org.kind, "tier": org.tier or "",
+                                                 "place": org.place_id, "is_active": "on"})
     return target
 
 
-def _account(world: World, where: str):
+def _account(world: World, where: str) -> Target:
     account = world.user(Role.MOBILE_STATION, where)
-    return {"pk": account.pk}, account.organization
+    return Target({"pk": account.pk}, account.organization, account, {
+        "full_name": "HACKED", "role": account.role, "place": account.place_id or "",
+        "organization": account.organization_id, "is_active": "on",
+        "password1": "Hacked-Pass-2026!x", "password2": "Hacked-Pass-2026!x"})
 
 
-def _job(world: World, where: str):
+def _job(world: World, where: str) -> Target:
     job = world.jobs[where]
-    return {"pk": job.pk}, job.organization
+    return Target({"pk": job.pk}, job.organization, job)
 
 
-# url name → (object of a given commune → (kwargs, the organization it belongs to))
-OBJECT_URLS: dict[str, Callable[[World, str], tuple[dict, Organization]]] = {
+def fingerprint(instance: Model) -> dict:
+    return type(instance)._base_manager.filter(pk=instance.pk).values().get()
+
+
+# url name → (commune key → the object of that commune the URL is about)
+OBJECT_URLS: dict[str, Callable[[World, str], Target]] = {
     "organizations:detail": _org_url(K.TREATMENT_FACILITY),
     "organizations:edit": _org_url(K.TREATMENT_FACILITY),
     "accounts:edit": _account,
@@ -64,6 +82,7 @@ OBJECT_URLS: dict[str, Callable[[World, str], tuple[dict, Organization]]] = {
 
 
 def all_url_names() -> list[tuple[str, list[str]]]:
+    """Every URL pattern, by name. An unnamed pattern could not be swept: it fails here."""
     found: list[tuple[str, list[str]]] = []
 
     def walk(patterns, namespace: str | None):
@@ -71,7 +90,8 @@ def all_url_names() -> list[tuple[str, list[str]]]:
             if isinstance(p, URLResolver):
                 walk(p.url_patterns, f"{namespace}:{p.namespace}" if namespace and p.namespace
                      else p.namespace or namespace)
-            elif isinstance(p, URLPattern) and p.name:
+            elif isinstance(p, URLPattern):
+                assert p.name, f"URL pattern {p.pattern} has no name, so the sweep cannot request it"
                 name = f"{namespace}:{p.name}" if namespace else p.name
                 found.append((name, list(p.pattern.converters)))
 
@@ -96,40 +116,52 @@ def test_every_url_is_swept():
     assert not unknown, f"add these URLs to the sweep: {sorted(unknown)}"
 
 
+def foreign_markers(world: World, user_key: tuple[str, str]) -> list[str]:
+    """Markers of rows the user must never see: other communes' for commune roles; for organization
+    roles, every organization but their own (their own commune's included)."""
+    home, role = user_key
+    if role in PROVINCE_ROLES:
+        return []
+    markers = [m for other in COMMUNES if other != home for m in (f"ORG {other}-", f"USER {other}.", f"JOB {other}")]
+    if role not in (Role.COMMUNE_STATION, Role.MOBILE_STATION):
+        own = world.users[user_key].organization.name
+        markers += [o.name for o in world.orgs.values() if o.name != own] + [f"JOB {home}"]
+    return markers
+
+
 def test_pages_without_an_object_never_show_another_jurisdictions_rows(client, world):
     pages = [n for n, args in all_url_names() if not args and n not in PUBLIC]
     assert "home" in pages and "organizations:list" in pages and "accounts:list" in pages
     for user_key, user in world.all_users():
         client.force_login(user)
-        home = user_key[0]
+        markers = foreign_markers(world, user_key)
         for name in pages:
             response = client.get(reverse(name))
             assert response.status_code in (200, 403, 405), (name, user_key, response.status_code)
-            if response.status_code != 200 or user_key[1] in PROVINCE_ROLES:
-                continue
-            body = response.content.decode()
-            for other in COMMUNES:
-                if other != home:
-                    assert f"ORG {other}-" not in body and f"USER {other}." not in body, (name, user_key, other)
+            if response.status_code == 200:
+                body = response.content.decode()
+                assert not [m for m in markers if m in body], (name, user_key)
 
 
 def test_objects_outside_the_jurisdiction_are_404_for_get_and_post(client, world):
-    for name, target in OBJECT_URLS.items():
+    for name, make_target in OBJECT_URLS.items():
         for where in COMMUNES:
-            kwargs, org = target(world, where)
-            url = reverse(name, kwargs=kwargs)
+            target = make_target(world, where)
+            url = reverse(name, kwargs=target.kwargs)
             for user_key, user in world.all_users():
-                client.force_login(user)
-                audit_before = AuditEvent.objects.exclude(action="denied").count()
-                got = client.get(url).status_code
-                posted = client.post(url, {"name": "HACKED", "full_name": "HACKED", "password1": "x"}).status_code
-                if holds(world, user_key, where, org):
+                if holds(world, user_key, where, target.org):
+                    client.force_login(user)
+                    got = client.get(url).status_code
                     assert got in (200, 403, 405), (name, where, user_key, got)
-                else:
-                    # 405 is a POST-only URL refusing GET before any lookup: it reveals nothing.
-                    assert got in (404, 405) and posted == 404, (name, where, user_key, got, posted)
-                    assert AuditEvent.objects.exclude(action="denied").count() == audit_before
-    assert not Organization.objects.filter(name="HACKED").exists()
+                    continue
+                client.force_login(user)
+                before, audit_before = fingerprint(target.instance), AuditEvent.objects.exclude(action="denied").count()
+                got = client.get(url).status_code
+                posted = client.post(url, target.payload).status_code
+                # 405 is a POST-only URL refusing GET before any lookup: it reveals nothing.
+                assert got in (404, 405) and posted == 404, (name, where, user_key, got, posted)
+                assert fingerprint(target.instance) == before, (name, where, user_key)
+                assert AuditEvent.objects.exclude(action="denied").count() == audit_before
 
 
 def test_reference_urls_answer_every_signed_in_role(client, world):
@@ -143,6 +175,6 @@ def test_anonymous_users_are_sent_to_login(client, world):
     for name, _args in all_url_names():
         if name in PUBLIC:
             continue
-        kwargs = REFERENCE.get(name) or (OBJECT_URLS[name](world, "home")[0] if name in OBJECT_URLS else {})
+        kwargs = REFERENCE.get(name) or (OBJECT_URLS[name](world, "home").kwargs if name in OBJECT_URLS else {})
         response = client.get(reverse(name, kwargs=kwargs))
         assert response.status_code == 302 and response.url.startswith(reverse("login")), name

@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextvars import ContextVar
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 
 from .models import AuditEvent, Place
@@ -37,6 +38,9 @@ def record(
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
     if place is None and authenticated:
         place = actor.jurisdiction_place
+    # Events tied to no area (a failed login with an unknown name) belong to the whole province,
+    # so the command centre sees them.
+    place_path = place.path if place else f"{settings.PROVINCE_CODE}/"
     return AuditEvent.objects.create(
         actor=actor if authenticated else None,
         actor_username=username or (actor.get_username() if authenticated else ""),
@@ -47,7 +51,7 @@ def record(
         changes=changes or {},
         reason=reason,
         ip_address=current_ip.get(),
-        place_path=place.path if place else "",
+        place_path=place_path,
     )
 
 

@@ -7,7 +7,8 @@ import secrets
 
 from django.db import transaction
 
-from .models import Organization, Place, User
+from . import audit
+from .models import AuditEvent, Organization, Place, User
 from .roles import Role
 from .services.accounts import bootstrap_command_account, create_account
 from .services.organizations import create_organization
@@ -69,7 +70,10 @@ def seed(province_code: str, password: str) -> list[tuple[str, str]]:
         if not Organization.objects.filter(kind=K.COMMUNE_STATION, place=commune).exists():
             create_organization(actor=chief, name=name, kind=K.COMMUNE_STATION, place=commune)
     if chief.organization_id is None:
-        User.objects.filter(pk=chief.pk).update(organization=orgs["command"])
+        chief.organization = orgs["command"]
+        chief.save(update_fields=["organization"])
+        audit.record(actor=None, action=AuditEvent.Action.UPDATE, obj=chief, reason="seed_demo",
+                     changes={"organization": [None, str(orgs["command"])]})
     for username, role, full_name, org_key, commune in ACCOUNTS[1:]:
         if User.objects.filter(username=username).exists():
             continue

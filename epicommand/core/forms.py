@@ -48,7 +48,11 @@ class OrganizationForm(StyledForm, forms.ModelForm):
         parents = visible_to(user, Organization)
         if self.instance.pk:
             parents = parents.exclude(pk=self.instance.pk)
-        self.fields["parent"].queryset = parents
+            if self.instance.parent_id:
+                # A parent outside the editor's view (the provincial CDC above a commune station) is
+                # kept as it is, not dropped because the select cannot offer it.
+                parents = parents | Organization.objects.filter(pk=self.instance.parent_id)
+        self.fields["parent"].queryset = parents.distinct()
         self.fields["parent"].required = False
         self.style()
 
@@ -144,9 +148,14 @@ class PolicyVersionForm(StyledForm, forms.Form):
     def clean_value(self):
         raw = self.cleaned_data["value"].strip()
         try:
-            return json.loads(raw)
+            return json.loads(raw, parse_constant=_refuse_constant)
         except ValueError:
             raise forms.ValidationError(_("Not a valid value: write a number, true/false, or JSON.")) from None
+
+
+def _refuse_constant(name: str):
+    """NaN and Infinity are not JSON values the databases accept."""
+    raise ValueError(name)
 
 
 class AuditFilterForm(StyledForm, forms.Form):

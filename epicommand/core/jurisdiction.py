@@ -91,7 +91,7 @@ def _filter(user: User, scope: Scope) -> Q | None:
             condition |= Q(**{f"{lookup}__startswith": user.place.path})
         return condition
     if user.role in ORGANIZATION_ROLES and user.organization_id:
-        if not scope.organization:
+        if not scope.organization or not user.organization.is_active:
             return None
         ids = organizations_within(user.organization)
         for lookup in scope.organization:
@@ -146,9 +146,14 @@ def get_organization_for_user(user: User, pk: int, *, write: bool = False) -> Or
 
 def get_account_for_user(user: User, pk: int, *, write: bool = False) -> User:
     account = get_for_user(user, User.objects.select_related("place", "organization"), pk, write=write)
-    # Managing an account means being able to grant what it holds: no one edits a stronger account,
-    # nor their own through the account screens.
-    if write and (account.pk == user.pk or not capabilities(account.role) <= capabilities(user.role)):
+    # Managing an account means being able to grant all it holds (its role, area and organization
+    # with everything under it), and holding strictly more: peers cannot reset or disable each other,
+    # and nobody edits their own account through these screens.
+    if write and (
+        account.pk == user.pk
+        or not capabilities(account.role) < capabilities(user.role)
+        or grant_problems(user, role=account.role, place=account.place, organization=account.organization)
+    ):
         raise PermissionDenied
     return account
 
@@ -207,6 +212,13 @@ def grant_problems(user: User, *, role: str, place: Place | None, organization: 
     if role in ORGANIZATION_ROLES:
         if organization is None:
             problems.append(_("This role needs an organization."))
-    if organization is not None and not visible_to(user, Organization).filter(pk=organization.pk).exists():
-        problems.append(_("The organization is outside your jurisdiction."))
+        if place is not None:
+            problems.append(_("This role answers for its organization, not for an area: leave the area empty."))
+    if organization is not None:
+        # An organization role sees the organization and every unit under it: all of them must be
+        # the granter's own.
+        handed_out = organizations_within(organization)
+        mine = set(visible_to(user, Organization).filter(pk__in=handed_out).values_list("pk", flat=True))
+        if mine != handed_out:
+            problems.append(_("The organization is outside your jurisdiction."))
     return problems

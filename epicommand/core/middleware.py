@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import ipaddress
+
 from django.conf import settings
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -7,18 +9,30 @@ from django.utils.cache import patch_vary_headers
 from .audit import current_ip
 
 
+def client_ip(request) -> str | None:
+    """The client's address: REMOTE_ADDR, or behind EPICOMMAND_PROXIES trusted reverse proxies the
+    hop they appended to X-Forwarded-For (the client can write the entries before it, never that one).
+    Used by audit and by the login lock-out alike."""
+    proxies = getattr(settings, "EPICOMMAND_PROXIES", 0)
+    candidate = request.META.get("REMOTE_ADDR", "")
+    if proxies:
+        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+        if len(hops) >= proxies:
+            candidate = hops[-proxies]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return None
+
+
 class RequestContextMiddleware:
     """Remembers the client address for audit events written while serving this request."""
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.trust_proxy = getattr(settings, "EPICOMMAND_TRUST_X_FORWARDED_FOR", False)
 
     def __call__(self, request):
-        ip = request.META.get("REMOTE_ADDR")
-        if self.trust_proxy and request.META.get("HTTP_X_FORWARDED_FOR"):
-            ip = request.META["HTTP_X_FORWARDED_FOR"].split(",")[0].strip()
-        token = current_ip.set(ip or None)
+        token = current_ip.set(client_ip(request))
         try:
             return self.get_response(request)
         finally:

@@ -36,8 +36,13 @@ ENTRIES: list[Entry] = [
 ]
 
 
-def add(entry: Entry) -> None:
-    ENTRIES.append(entry)
+def add(entry: Entry, *, first: bool = False) -> None:
+    if any(e.url_name == entry.url_name for e in ENTRIES):
+        return
+    if first:
+        ENTRIES.insert(0, entry)
+    else:
+        ENTRIES.append(entry)
 
 
 def entries_for(user) -> list[dict]:

@@ -95,6 +95,8 @@ def _read(province_code: str) -> tuple[list[dict], list[dict], dict[str, str]]:
             seen.add(d_path)
             legacy_specs.append(_spec(LEGACY, DISTRICT, r["districtCode"], r["district"], r["districtShort"],
                                       p_path, r["districtLat"], r["districtLon"]))
+        if not r["wardCode"]:
+            continue  # island districts (Bạch Long Vĩ, Cồn Cỏ, Lý Sơn…) had no communes
         legacy_specs.append(_spec(LEGACY, COMMUNE, r["wardCode"], r["ward"], r["wardShort"], d_path,
                                   r["wardLat"], r["wardLon"]))
         old = f"{r['provinceKey']}_{r['districtKey']}_{r['wardKey']}"
@@ -173,3 +175,10 @@ def search_places(query: str, *, limit: int = 30) -> list[PlaceMatch]:
         for place in targets.select_related("parent"):
             matches.setdefault(place.pk, PlaceMatch(place, via=old))
     return sorted(matches.values(), key=lambda m: (m.via is not None, m.place.path))[:limit]
+
+
+def legacy_successor_codes(province_code: str) -> dict[str, str]:
+    """Pre-2025 commune GSO code → the current commune code that took it over, straight from the
+    package data (no database needed), for code that normalises old addresses in bulk."""
+    _, _, successor = _read(str(province_code).strip().zfill(2))
+    return successor

@@ -30,15 +30,24 @@ class Cap:
     POLICIES_EDIT = "policies.edit"
     AUDIT_VIEW = "audit.view"
     JOBS_VIEW = "jobs.view"
+    PEOPLE_VIEW = "people.view"
+    PEOPLE_MANAGE = "people.manage"
+    PEOPLE_IMPORT = "people.import"
+    PEOPLE_RECONCILE = "people.reconcile"
 
 
 _BASE = {Cap.PLACES_VIEW, Cap.ORGS_VIEW, Cap.POLICIES_VIEW, Cap.JOBS_VIEW}
 
+# The register: commune stations keep it; province officers oversee and reconcile it.
+_REGISTER = {Cap.PEOPLE_VIEW, Cap.PEOPLE_MANAGE, Cap.PEOPLE_IMPORT}
+
 CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.COMMAND: frozenset(_BASE | {Cap.ORGS_MANAGE, Cap.ACCOUNTS_MANAGE, Cap.POLICIES_EDIT, Cap.AUDIT_VIEW}),
-    Role.HEALTH_OFFICER: frozenset(_BASE | {Cap.ORGS_MANAGE, Cap.ACCOUNTS_MANAGE, Cap.POLICIES_EDIT}),
-    Role.COMMUNE_STATION: frozenset(_BASE | {Cap.ORGS_MANAGE, Cap.ACCOUNTS_MANAGE}),
-    Role.MOBILE_STATION: frozenset(_BASE),
+    Role.COMMAND: frozenset(_BASE | _REGISTER | {Cap.ORGS_MANAGE, Cap.ACCOUNTS_MANAGE, Cap.POLICIES_EDIT,
+                                                 Cap.AUDIT_VIEW, Cap.PEOPLE_RECONCILE}),
+    Role.HEALTH_OFFICER: frozenset(_BASE | _REGISTER | {Cap.ORGS_MANAGE, Cap.ACCOUNTS_MANAGE, Cap.POLICIES_EDIT,
+                                                        Cap.PEOPLE_RECONCILE}),
+    Role.COMMUNE_STATION: frozenset(_BASE | _REGISTER | {Cap.ORGS_MANAGE, Cap.ACCOUNTS_MANAGE}),
+    Role.MOBILE_STATION: frozenset(_BASE | {Cap.PEOPLE_VIEW}),
     Role.FACILITY: frozenset(_BASE),
     Role.VACCINATION_SITE: frozenset(_BASE),
     Role.CHECKPOINT: frozenset(_BASE),

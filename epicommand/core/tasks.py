@@ -22,8 +22,7 @@ def job_kind(kind: str):
 
 @task()
 def run_job(job_id: int) -> None:
-    kind = Job.objects.values_list("kind", flat=True).get(pk=job_id)
-    jobs.run(job_id, JOB_KINDS[kind])
+    jobs.run(job_id, JOB_KINDS)
 
 
 @job_kind("places.reload")

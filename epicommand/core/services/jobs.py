@@ -6,10 +6,14 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import Job, User
+from .. import audit
+from ..jurisdiction import can
+from ..models import AuditEvent, Job, User
+from ..roles import Cap
 
 
 class JobCancelled(Exception):
@@ -24,6 +28,7 @@ def start_job(*, actor: User, kind: str, title: str, task, params: dict | None =
             place=actor.place if actor.place_id else None,
             organization=actor.organization if actor.organization_id else None,
         )
+        audit.record(actor=actor, action=AuditEvent.Action.CREATE, obj=job, changes={"kind": [None, kind]})
 
         def enqueue() -> None:
             result = task.enqueue(job.pk)
@@ -50,7 +55,16 @@ def progress(job_id: int, *, done: int, total: int | None = None, message: str =
         raise JobCancelled
 
 
-def request_cancel(*, job: Job) -> None:
+def can_cancel(user: User, job: Job) -> bool:
+    """Whoever started a job may stop it; so may the command centre."""
+    return job.created_by_id == user.pk or can(user, Cap.AUDIT_VIEW)
+
+
+@transaction.atomic
+def request_cancel(*, actor: User, job: Job) -> None:
+    if not can_cancel(actor, job):
+        raise PermissionDenied
+    audit.record(actor=actor, action=AuditEvent.Action.UPDATE, obj=job, changes={"cancel": [False, True]})
     Job.objects.filter(pk=job.pk).exclude(status__in=Job.FINISHED).update(cancel_requested=True)
     # A job nobody has picked up yet stops at once.
     Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED).update(
@@ -58,19 +72,23 @@ def request_cancel(*, job: Job) -> None:
     )
 
 
-def run(job_id: int, body: Callable[[Job], dict]) -> None:
-    """Run a job's body once, recording how it ended. The body returns the job's result."""
+def run(job_id: int, bodies: dict[str, Callable[[Job], dict]]) -> None:
+    """Run a job's body once, recording how it ended, whatever ended it (the worker being stopped
+    included, so no job stays "running" forever). The body returns the job's result."""
     if not claim(job_id):
         return
     job = Job.objects.get(pk=job_id)
     try:
-        result = body(job)
+        result = bodies[job.kind](job)
     except JobCancelled:
         Job.objects.filter(pk=job_id).update(status=Job.Status.CANCELLED, finished_at=timezone.now())
-    except Exception as exc:
+    except BaseException as exc:
         Job.objects.filter(pk=job_id).update(
-            status=Job.Status.FAILED, finished_at=timezone.now(), error=f"{exc}\n\n{traceback.format_exc()}"[:20000]
+            status=Job.Status.FAILED, finished_at=timezone.now(),
+            error=f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc()}"[:20000],
         )
+        if not isinstance(exc, Exception):
+            raise
     else:
         Job.objects.filter(pk=job_id).update(
             status=Job.Status.DONE, finished_at=timezone.now(), result=result or {}

@@ -13,12 +13,13 @@ from ..text import fold, nfc
 FIELDS = ("name", "code", "kind", "tier", "place", "parent", "address", "contact_name", "phone", "email", "is_active")
 
 
-def _check(actor: User, *, place: Place, parent: Organization | None, kind: str, tier: int | None) -> None:
+def _check(actor: User, *, place: Place, parent: Organization | None, kind: str, tier: int | None,
+           parent_changed: bool = True) -> None:
     if not can(actor, Cap.ORGS_MANAGE):
         raise PermissionDenied
     if not place_is_within(actor, place):
         raise ValidationError({"place": _("The place is outside your jurisdiction.")})
-    if parent is not None and not visible_to(actor, Organization).filter(pk=parent.pk).exists():
+    if parent is not None and parent_changed and not visible_to(actor, Organization).filter(pk=parent.pk).exists():
         raise ValidationError({"parent": _("The parent organization is outside your jurisdiction.")})
     if tier is not None and kind not in Organization.TREATING_KINDS:
         raise ValidationError({"tier": _("Only treatment facilities and hospitals have a tier.")})
@@ -46,9 +47,11 @@ def update_organization(*, actor: User, organization: Organization, **fields) ->
         if field not in FIELDS:
             raise ValueError(field)
         setattr(org, field, value)
-    if org.parent_id == org.pk:
-        raise ValidationError({"parent": _("An organization cannot be its own parent.")})
-    _check(actor, place=org.place, parent=org.parent, kind=org.kind, tier=org.tier)
+    if org.parent_id is not None and _is_below(org.parent_id, org.pk):
+        raise ValidationError({"parent": _("An organization cannot sit below itself.")})
+    previous_parent_id = before["parent"].pk if before["parent"] else None
+    _check(actor, place=org.place, parent=org.parent, kind=org.kind, tier=org.tier,
+           parent_changed=org.parent_id != previous_parent_id)
     org.name = nfc(org.name)
     org.name_folded = fold(org.name)
     org.full_clean()
@@ -57,3 +60,15 @@ def update_organization(*, actor: User, organization: Organization, **fields) ->
     if changes:
         audit.record(actor=actor, action=AuditEvent.Action.UPDATE, obj=org, changes=changes)
     return org
+
+
+def _is_below(candidate_id: int, org_id: int) -> bool:
+    """Whether `candidate_id` is `org_id` or one of its descendants (walking up from the candidate)."""
+    seen: set[int] = set()
+    current: int | None = candidate_id
+    while current is not None and current not in seen:
+        if current == org_id:
+            return True
+        seen.add(current)
+        current = Organization.objects.filter(pk=current).values_list("parent_id", flat=True).first()
+    return False

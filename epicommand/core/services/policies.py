@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -35,6 +36,8 @@ def add_policy_version(
         )
     if not source.strip():
         raise ValidationError({"source": _("Cite the document the value comes from.")})
+    if problem := shape_problem(latest.value, value):
+        raise ValidationError({"value": problem})
     version = PolicyVersion.objects.create(
         key=key, value=value, effective_from=effective_from, source=source.strip(),
         unverified=unverified, note=note.strip(), created_by=actor,
@@ -44,3 +47,17 @@ def add_policy_version(
         changes={"value": [latest.value, value], "effective_from": [None, effective_from.isoformat()]},
     )
     return version
+
+
+def shape_problem(old: Any, new: Any) -> str | None:
+    """Code reads a rule's value by its shape: a new version keeps the type and, for a structured
+    value, the same keys, so that nothing judged from its date on breaks."""
+    if isinstance(old, bool) != isinstance(new, bool) or (
+        not isinstance(old, bool) and isinstance(old, int | float) != isinstance(new, int | float)
+    ) or (not isinstance(old, int | float) and type(old) is not type(new)):
+        return _("The new value must be of the same kind as the current one (%(example)s).") % {
+            "example": json.dumps(old, ensure_ascii=False)[:80]}
+    if isinstance(old, dict) and set(old) != set(new):
+        return _("The new value must have the same keys as the current one: %(keys)s.") % {
+            "keys": ", ".join(sorted(old))}
+    return None

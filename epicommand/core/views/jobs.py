@@ -6,7 +6,7 @@ from django.views.decorators.http import require_POST
 from ..jurisdiction import get_job_for_user, require, visible_to
 from ..models import Job
 from ..roles import Cap
-from ..services.jobs import request_cancel
+from ..services.jobs import can_cancel, request_cancel
 from .common import paginate
 
 
@@ -20,12 +20,12 @@ def job_detail(request, pk: int):
     require(request.user, Cap.JOBS_VIEW)
     job = get_job_for_user(request.user, pk)
     template = "jobs/_progress.html" if request.headers.get("HX-Request") else "jobs/detail.html"
-    return render(request, template, {"job": job})
+    return render(request, template, {"job": job, "can_cancel": can_cancel(request.user, job)})
 
 
 @require_POST
 def job_cancel(request, pk: int):
     require(request.user, Cap.JOBS_VIEW)
     job = get_job_for_user(request.user, pk)
-    request_cancel(job=job)
+    request_cancel(actor=request.user, job=job)
     return redirect("jobs:detail", pk=job.pk)
