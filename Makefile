@@ -3,6 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 PORT ?= 8000
 PROVINCE ?= 12
+DEMO_PEOPLE ?= 20000
 VENV := .venv
 PY := $(VENV)/bin/python
 # The PostgreSQL half of `make test` uses DATABASE_URL when it names PostgreSQL, else the local server.
@@ -37,7 +38,7 @@ run: install assets messages
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py load_places --province $(PROVINCE)
-	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo --people $(DEMO_PEOPLE)
 	$(PY) manage.py collectstatic --noinput -v 0
 	@PORT=$(PORT) PY=$(PY) bash scripts/serve.sh
 

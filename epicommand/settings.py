@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "epicommand.core",
+    "epicommand.people",
+    "epicommand.imports",
     "epicommand.dashboard",
 ]
 

@@ -5,4 +5,6 @@ from epicommand.dashboard import views as dashboard
 urlpatterns = [
     path("", dashboard.home, name="home"),
     path("", include("epicommand.core.urls")),
+    path("people/", include("epicommand.people.urls")),
+    path("imports/", include("epicommand.imports.urls")),
 ]

@@ -24,6 +24,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
         ensure_reference_data()
 
 
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploads and reports go to a fresh folder per test, never to var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def world(db):
     return build_world()

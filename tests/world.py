@@ -10,10 +10,13 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from django.contrib.auth.hashers import make_password
+from django.core.files.base import ContentFile
 
 from epicommand.core.models import Job, Organization, Place, User
 from epicommand.core.roles import Role
 from epicommand.core.text import fold
+from epicommand.imports.models import ImportRun
+from epicommand.people.models import DuplicateCandidate, Merge, Person, ReferenceCandidate, ReferenceRecord
 
 PASSWORD = "Mật-khẩu-thử-2026"
 COMMUNES = {"home": "Mường Tè", "neighbour": "Bum Tở", "unrelated": "Đoàn Kết"}
@@ -38,6 +41,12 @@ class World:
     orgs: dict[tuple[str, str], Organization] = field(default_factory=dict)  # (commune key, kind)
     users: dict[tuple[str, str], User] = field(default_factory=dict)  # (commune key or "province", role)
     jobs: dict[str, Job] = field(default_factory=dict)
+    people: dict[str, Person] = field(default_factory=dict)
+    imports: dict[str, ImportRun] = field(default_factory=dict)
+    # Reconciliation rows about each commune's person: a proposal, a duplicate pair, a merge.
+    candidates: dict[str, ReferenceCandidate] = field(default_factory=dict)
+    pairs: dict[str, DuplicateCandidate] = field(default_factory=dict)
+    merges: dict[str, Merge] = field(default_factory=dict)
 
     def user(self, role: str, where: str = "home") -> User:
         return self.users[("province", role) if role in PROVINCE_ROLES else (where, role)]
@@ -78,6 +87,28 @@ def build_world() -> World:
             kind="test", title=f"JOB {key}", place=commune, organization=world.orgs[(key, K.COMMUNE_STATION)],
             created_by=world.users[(key, Role.COMMUNE_STATION)],
         )
+        # CCCD 012 (Lai Châu) + 0 (man, 1900s) + 80 (born 1980) + a number unique to the commune.
+        number = list(COMMUNES).index(key) + 1
+        world.people[key] = Person.objects.create(
+            full_name=f"PERSON {key} An", name_folded=f"person {key} an", sex="M", birth_year=1980,
+            birth_date=None, cccd=f"012080{number:06d}", commune=commune, village=f"Bản {key}")
+        run = ImportRun(spec="people", original_name=f"IMPORT {key}.csv",
+                        created_by=world.users[(key, Role.COMMUNE_STATION)],
+                        place=commune, organization=world.orgs[(key, K.COMMUNE_STATION)], header_row=0,
+                        mapping={"0": "full_name"})
+        run.file.save(f"{key}.csv", ContentFile("Họ và tên\nA\n".encode()), save=False)
+        run.error_report.save(f"errors-{key}.xlsx", ContentFile(b"report"), save=False)
+        run.save()
+        world.imports[key] = run
+        person = world.people[key]
+        reference = ReferenceRecord.objects.create(cccd=f"012080{number + 10:06d}", full_name=person.full_name,
+                                                   name_folded=person.name_folded, birth_year=1980, sex="M")
+        world.candidates[key] = ReferenceCandidate.objects.create(person=person, reference=reference, probability=0.95)
+        twin, merged = (Person.objects.create(full_name=f"PERSON {key} {suffix}", name_folded=f"person {key} an",
+                                              sex="M", birth_year=1980, commune=commune) for suffix in ("Bis", "Ter"))
+        world.pairs[key] = DuplicateCandidate.objects.create(first=person, second=twin, probability=0.97)
+        world.merges[key] = Merge.objects.create(kept=person, merged=merged, moved=[])
+        Person.objects.filter(pk=merged.pk).update(merged_into=person)
     for role in PROVINCE_ROLES:
         world.users[("province", role)] = make_user(f"province.{role}", role, place=province)
     return world

@@ -22,7 +22,8 @@ class StyledForm:
         """Call again after replacing a field."""
         for field in self.fields.values():
             widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
+            if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect | forms.CheckboxInput):
+                # Groups are rendered option by option in includes/form.html, never as one wrapper.
                 css = "form-check-input"
             elif isinstance(widget, forms.Select):
                 css = "form-select"

@@ -5,15 +5,22 @@ from django.core.management.base import BaseCommand
 from django.utils import translation
 
 from epicommand.core import demo
+from epicommand.core.models import Place
+from epicommand.people.demo import seed_population
+from epicommand.people.models import Person
 
 
 class Command(BaseCommand):
-    help = "Create the demo organizations and one demo account per role (idempotent)."
+    help = ("Create the demo organizations and one demo account per role (idempotent), and a synthetic "
+            "population: --people N (deterministic for a given --seed). A register that already holds "
+            "people is left as it is.")
 
     def add_arguments(self, parser):
         parser.add_argument("--province", default=settings.PROVINCE_CODE)
+        parser.add_argument("--people", type=int, default=0, help="how many synthetic people to add")
+        parser.add_argument("--seed", type=int, default=1)
 
-    def handle(self, *args, province: str, **options):
+    def handle(self, *args, province: str, people: int, seed: int, **options):
         translation.activate("vi")
         # The demo password is made on first use and kept under var/ (never in the code).
         logins = settings.VAR_DIR / "demo_logins.txt"
@@ -30,3 +37,10 @@ class Command(BaseCommand):
         logins.write_text("\n".join(lines) + "\n")
         logins.chmod(0o600)
         self.stdout.write("\n".join(lines))
+        if people and not Person.objects.exists():
+            place = Place.objects.get(structure="current", level="province", code=province.zfill(2))
+            written = seed_population(place, people, seed, progress=self._progress)
+            self.stdout.write(f"\n{written:,} synthetic people added to {place.name}.")
+
+    def _progress(self, done: int) -> None:
+        self.stderr.write(f"\r  {done:,} people…", ending="")

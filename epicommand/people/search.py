@@ -1,0 +1,68 @@
+"""Finding people: the search box (name with or without diacritics, CCCD, phone, insurance number)
+and the list filters. Callers pass a queryset already limited by jurisdiction."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from django.db.models import Q, QuerySet
+
+from epicommand.core.text import fold
+
+from .identity import clean_number
+
+_INSURANCE = re.compile(r"^[A-Z]{2}\d{1,13}$")
+
+
+def search(qs: QuerySet, query: str) -> QuerySet:
+    raw = query.strip()
+    if not raw:
+        return qs
+    number = clean_number(raw)
+    if number.isdigit():
+        if len(number) == 12:
+            return qs.filter(cccd=number)
+        if len(number) == 9:
+            return qs.filter(Q(cmnd=number) | Q(phone="0" + number))
+        if len(number) in (10, 11) and number.startswith("0"):
+            return qs.filter(phone=number)
+        if len(number) >= 4:
+            return qs.filter(Q(cccd__startswith=number) | Q(phone__startswith=number))
+    if _INSURANCE.match(number):
+        return qs.filter(insurance_number__startswith=number)
+    folded = fold(raw)
+    # A name is matched at the start of any of its words ("van an" finds "Nguyễn Văn An").
+    return qs.filter(Q(name_folded__startswith=folded) | Q(name_folded__contains=" " + folded))
+
+
+def age_band(qs: QuerySet, band: str, today: date) -> QuerySet:
+    """Ages by birth year (year-only births count too); the band's bounds are inclusive."""
+    low, _, high = band.partition("-")
+    if low:
+        qs = qs.filter(birth_year__lte=today.year - int(low))
+    if high:
+        qs = qs.filter(birth_year__gte=today.year - int(high) - 1)
+    return qs
+
+
+def apply_filters(qs: QuerySet, data: dict, today: date) -> QuerySet:
+    if data.get("q"):
+        qs = search(qs, data["q"])
+    if data.get("commune"):
+        qs = qs.filter(commune=data["commune"])
+    if data.get("village"):
+        qs = qs.filter(village__icontains=data["village"].strip())
+    if data.get("age"):
+        qs = age_band(qs, data["age"], today)
+    if data.get("sex"):
+        qs = qs.filter(sex=data["sex"])
+    if data.get("ethnicity"):
+        qs = qs.filter(ethnicity=data["ethnicity"])
+    if data.get("vulnerable"):
+        qs = qs.filter(vulnerable=True)
+    if data.get("no_cccd"):
+        qs = qs.filter(cccd__isnull=True)
+    if data.get("reconciliation"):
+        qs = qs.filter(reconciliation=data["reconciliation"])
+    return qs
