@@ -49,6 +49,8 @@ class CommuneResolver:
         # legacy district folded name → set of current commune ids its communes went to
         self.districts: dict[str, set[int]] = {}
         self.current = current
+        # A file names the same few communes thousands of times.
+        self._cache: dict[tuple[str, str], Resolution] = {}
         for p in current.values():
             self._add(self.names, p.name_folded, p.pk)
         legacy = Place.objects.filter(path__startswith=f"L{province_code}/", successor__isnull=False,
@@ -64,6 +66,12 @@ class CommuneResolver:
                 index.setdefault(f"{key}|{_bare(district)}", set()).add(pk)
 
     def commune(self, text: str, *, district: str = "") -> Resolution:
+        key = (text, district)
+        if key not in self._cache:
+            self._cache[key] = self._commune(text, district)
+        return self._cache[key]
+
+    def _commune(self, text: str, district: str) -> Resolution:
         folded = fold(text)
         if not folded:
             return Resolution(None)

@@ -13,8 +13,28 @@ def nfc(value: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFC", value or "")).strip()
 
 
+def _fold_table() -> dict[int, str]:
+    """Every precomposed Latin letter (Vietnamese ones included) → its base letter; đ → d."""
+    table: dict[int, str] = {ord("đ"): "d", ord("Đ"): "D"}
+    for code in range(0x00C0, 0x2000):
+        char = chr(code)
+        base = unicodedata.normalize("NFD", char)
+        if len(base) > 1 and base[0].isascii() and all(unicodedata.category(c) == "Mn" for c in base[1:]):
+            table[code] = base[0]
+    return table
+
+
+# A translation table after NFC is an order of magnitude faster than decomposing every string: imports
+# fold millions of names.
+_FOLD = _fold_table()
+
+
 def fold(value: str) -> str:
     """The searched form: lower case, no diacritics, đ→d, single spaces ("Mường Tè" → "muong te")."""
-    decomposed = unicodedata.normalize("NFD", (value or "").replace("đ", "d").replace("Đ", "D"))
-    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
-    return _SPACES.sub(" ", stripped.lower()).strip()
+    if not value:
+        return ""
+    text = value if value.isascii() else unicodedata.normalize("NFC", value).translate(_FOLD)
+    if not text.isascii():
+        # Anything the table does not know (a stray combining mark): the slow, thorough way.
+        text = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+    return _SPACES.sub(" ", text.lower()).strip()

@@ -6,6 +6,7 @@ the same folded name, birth year, sex and commune."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
@@ -17,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from epicommand.core import audit
 from epicommand.core.addresses import CommuneResolver
 from epicommand.core.jurisdiction import place_is_within
-from epicommand.core.models import AuditEvent
+from epicommand.core.models import AuditEvent, Place
 from epicommand.core.roles import Cap
 from epicommand.core.text import fold, nfc
 from epicommand.people.ethnicities import find_ethnicity
@@ -226,8 +227,8 @@ def prepare(ctx: Context, row: dict[str, Any], number: int) -> Prepared:
         data["nationality"] = "VN" if fold(nationality) in {"viet nam", "vn", "vietnam"} else nationality[:2].upper()
 
     data["commune"] = _commune(ctx, row, data, problems)
-    person = Person(**{k: val for k, val in data.items() if k != "commune"}, commune=data["commune"])
-    for field, messages in person_problems(person).items():
+    person = _Values(**data)
+    for field, messages in person_problems(person, today).items():
         if field == "birth_year" and any(f == "birth" for f, _m in problems):
             continue
         problems.extend((_column_of(field), m) for m in messages)
@@ -241,6 +242,18 @@ def prepare(ctx: Context, row: dict[str, Any], number: int) -> Prepared:
         raise RowRejected([("", _("Same person as row %(row)s of this file.") % {"row": seen[key]})])
     seen[key] = number
     return Prepared(row=number, key=key, data=data)
+
+
+class _Values(SimpleNamespace):
+    """A row's values seen as a person by the register's rules, without building a model instance
+    per row (the rules read attributes only)."""
+
+    full_name = ""
+    birth_date = birth_year = cccd = expected_delivery = None
+    sex = cmnd = passport = insurance_number = ""
+    pregnant = False
+    chronic_conditions: tuple = ()
+    age_on = Person.age_on
 
 
 def _column_of(field: str) -> str:
@@ -276,79 +289,79 @@ def _commune(ctx: Context, row: dict, data: dict, problems: list) -> Any:
     return found
 
 
+_COMPARED = ("pk", "cccd", "name_folded", "birth_year", "sex", "commune_id", *UPDATABLE)
+
+
+def _existing(batch: list[Prepared]) -> dict[Any, dict]:
+    """The registered people this batch names, as plain values (instances only for those that change)."""
+    by_cccd = [p.key[1] for p in batch if p.key[0] == "cccd"]
+    by_name = [p.key for p in batch if p.key[0] == "name"]
+    found: dict[Any, dict] = {}
+    if by_cccd:
+        for row in Person.objects.filter(cccd__in=by_cccd).values(*_COMPARED):
+            found[("cccd", row["cccd"])] = row
+    if by_name:
+        rows = Person.objects.filter(
+            cccd__isnull=True,
+            name_folded__in={k[1] for k in by_name},
+            commune_id__in={k[4] for k in by_name},
+            merged_into__isnull=True,
+        ).values(*_COMPARED)
+        for row in rows:
+            found.setdefault(("name", row["name_folded"], row["birth_year"], row["sex"], row["commune_id"]), row)
+    return found
+
+
 def write(ctx: Context, batch: list[Prepared]) -> list[Outcome]:
     """Create the new people, update those whose given values changed, leave the rest untouched."""
-    by_cccd = {p.key[1]: p for p in batch if p.key[0] == "cccd"}
-    by_name = {p.key: p for p in batch if p.key[0] == "name"}
-    existing: dict[Any, Person] = {}
-    if by_cccd:
-        for person in Person.objects.filter(cccd__in=list(by_cccd)):
-            existing[("cccd", person.cccd)] = person
-    if by_name:
-        names = {k[1] for k in by_name}
-        communes = {k[4] for k in by_name}
-        for person in Person.objects.filter(
-            cccd__isnull=True, name_folded__in=names, commune_id__in=communes, merged_into__isnull=True
-        ):
-            existing.setdefault(("name", person.name_folded, person.birth_year, person.sex, person.commune_id), person)
+    existing = _existing(batch)
     outcomes: list[Outcome] = []
     new_rows: list[tuple] = []
-    updates: list[tuple[Person, dict]] = []
+    updates: dict[int, dict] = {}
     now = timezone.now()
     actor = ctx.actor
     run_id = ctx.import_run.pk if ctx.import_run else None
+    jurisdiction = ctx.state.setdefault("within", {})
     for prepared in batch:
-        person = existing.get(prepared.key)
+        current = existing.get(prepared.key)
         data = prepared.data
-        if person is None:
+        if current is None:
             new_rows.append(_insert_tuple(data, now, actor, run_id, prepared.row))
             outcomes.append(Outcome(prepared.row, "created"))
             continue
-        if not place_is_within(actor, person.commune):
-            outcomes.append(
-                Outcome(
-                    prepared.row,
-                    "rejected",
-                    [("cccd", _("This CCCD belongs to a person registered outside your jurisdiction."))],
-                )
-            )
+        commune_id = current["commune_id"]
+        if commune_id not in jurisdiction:
+            jurisdiction[commune_id] = place_is_within(actor, Place.objects.get(pk=commune_id))
+        if not jurisdiction[commune_id]:
+            outcomes.append(Outcome(prepared.row, "rejected", [(
+                "cccd", _("This CCCD belongs to a person registered outside your jurisdiction."))]))
             continue
-        changes = {
-            f: data[f] for f in UPDATABLE if f in data and data[f] not in ("", None) and getattr(person, f) != data[f]
-        }
-        if data["commune"].pk != person.commune_id:
+        changes = {f: data[f] for f in UPDATABLE if f in data and data[f] not in ("", None) and current[f] != data[f]}
+        if data["commune"].pk != commune_id:
             changes["commune"] = data["commune"]
         if changes:
-            updates.append((person, changes))
+            updates[current["pk"]] = changes
             outcomes.append(Outcome(prepared.row, "updated"))
         else:
             outcomes.append(Outcome(prepared.row, "unchanged"))
     if not ctx.dry_run:
         with transaction.atomic():
             insert_rows(Person, INSERT_FIELDS, new_rows)
-            for person, changes in updates:
+            for person in Person.objects.filter(pk__in=updates):
+                changes = updates[person.pk]
                 before = {f: getattr(person, f) for f in changes}
                 for field, value in changes.items():
                     setattr(person, field, value)
                 person.name_folded = fold(person.full_name)
                 person.vulnerable = ctx.state["rules"].is_vulnerable(person)
                 person.save(update_fields=[*changes, "name_folded", "vulnerable", "updated_at"])
-                audit.record(
-                    actor=actor,
-                    action=AuditEvent.Action.UPDATE,
-                    obj=person,
-                    changes=audit.diff(before, changes),
-                    reason=_import_reason(ctx),
-                )
+                audit.record(actor=actor, action=AuditEvent.Action.UPDATE, obj=person,
+                             changes=audit.diff(before, changes), reason=_import_reason(ctx))
             if new_rows:
-                audit.record(
-                    actor=actor,
-                    action=AuditEvent.Action.CREATE,
-                    object_type="people.Person",
-                    object_repr=_("%(count)s people from rows %(first)s–%(last)s")
-                    % {"count": len(new_rows), "first": batch[0].row, "last": batch[-1].row},
-                    reason=_import_reason(ctx),
-                )
+                audit.record(actor=actor, action=AuditEvent.Action.CREATE, object_type="people.Person",
+                             object_repr=_("%(count)s people from rows %(first)s–%(last)s") % {
+                                 "count": len(new_rows), "first": batch[0].row, "last": batch[-1].row},
+                             reason=_import_reason(ctx))
     return outcomes
 
 

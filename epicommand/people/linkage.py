@@ -47,6 +47,8 @@ class LinkRecord:
 
 @dataclass(frozen=True)
 class Match:
+    """link(): left is the register record, right the reference row. dedupe(): the two ids, smaller first."""
+
     left_id: str
     right_id: str
     probability: float

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -43,14 +44,15 @@ def normalise(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def problems(person: Person) -> dict[str, list[str]]:
+def problems(person: Person, today: date | None = None) -> dict[str, list[str]]:
     """Field → what is wrong, by the register's rules (shared by forms, imports and the API)."""
+    today = today or timezone.localdate()
     found: dict[str, list[str]] = {}
     if not person.full_name:
         found["full_name"] = [_("The full name is required.")]
     if person.birth_year is None:
         found["birth_year"] = [_("The date or at least the year of birth is required.")]
-    elif not 1880 <= person.birth_year <= timezone.localdate().year:
+    elif not 1880 <= person.birth_year <= today.year:
         found["birth_year"] = [_("The year of birth is not plausible.")]
     if person.sex not in ("M", "F"):
         found["sex"] = [_("The sex is required (male or female).")]
