@@ -103,8 +103,8 @@ def population(communes) -> tuple[list[LinkRecord], list[LinkRecord]]:
     copies = [_register_view(rng, r, f"C{r.id}") for r in rng.sample(reference, 600)]
     planted_ref, planted_reg = _planted(communes)
     # What a caller does with pre-2025 codes; one record is left unmapped on purpose.
-    planted_reg = [r if r.id == "G-commune-raw" else replace(r, commune_code=communes.get(r.commune_code))
-                   for r in planted_reg]
+    planted_reg = [r if r.id == "G-commune-raw" else
+                   replace(r, commune_code=communes.get(r.commune_code, r.commune_code)) for r in planted_reg]
     return copies + absent + planted_reg, reference + planted_ref
 
 
@@ -155,7 +155,7 @@ def test_person_absent_from_reference_does_not_link(linked):
     assert best(linked, "G-absent") is None
 
 
-def test_old_commune_code_counts_once_mapped(linked, communes):
+def test_old_commune_code_counts_once_mapped(linked):
     mapped, raw = best(linked, "G-commune"), linked["G-commune-raw"][0]
     assert raw.right_id == "R-commune"
     assert mapped.probability > raw.probability  # the commune agrees only after mapping
