@@ -94,3 +94,12 @@ def test_nan_is_refused_as_a_value(client, world):
     response = client.post(reverse("policies:detail", args=["home_care.spo2_warning"]),
                            {"value": "NaN", "effective_from": tomorrow, "source": "x"})
     assert response.status_code == 200 and response.context["form"].errors["value"]
+
+
+def test_a_backdated_version_from_the_screen_gets_a_message_not_an_error_page(client, world):
+    client.force_login(world.user(Role.HEALTH_OFFICER))
+    yesterday = (timezone.localdate() - timedelta(days=1)).strftime("%d/%m/%Y")
+    response = client.post(reverse("policies:detail", args=["home_care.spo2_warning"]),
+                           {"value": "95", "effective_from": yesterday, "source": "x"})
+    assert response.status_code == 200 and response.context["form"].errors["effective_from"]
+    assert PolicyVersion.objects.filter(key="home_care.spo2_warning").count() == 1

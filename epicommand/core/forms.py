@@ -4,6 +4,7 @@ import json
 
 from django import forms
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .jurisdiction import assignable_places, grant_problems, visible_to
@@ -30,6 +31,13 @@ class StyledForm:
             else:
                 css = "form-control"
             widget.attrs["class"] = css
+
+
+def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its fields when it names them, else on top."""
+    errors = exc.error_dict if hasattr(exc, "error_dict") else {None: exc.error_list}
+    for field, messages in errors.items():
+        form.add_error(field if field in form.fields else None, messages)
 
 
 class PlaceChoiceField(forms.ModelChoiceField):

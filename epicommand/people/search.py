@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from django.db import connection
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from epicommand.core.text import fold
 
@@ -31,9 +33,20 @@ def search(qs: QuerySet, query: str) -> QuerySet:
             return qs.filter(Q(cccd__startswith=number) | Q(phone__startswith=number))
     if _INSURANCE.match(number):
         return qs.filter(insurance_number__startswith=number)
-    folded = fold(raw)
-    # A name is matched at the start of any of its words ("van an" finds "Nguyễn Văn An").
-    return qs.filter(Q(name_folded__startswith=folded) | Q(name_folded__contains=" " + folded))
+    return qs.filter(name_matches(fold(raw)))
+
+
+def name_matches(folded: str) -> Q:
+    """Names in which the query starts a word ("van an" finds "Nguyễn Văn An", "thang" finds "Lò Văn
+    Thắng"). On SQLite the candidates come from the FTS5 trigram index (migration 0002); PostgreSQL's
+    trigram index serves the LIKE itself."""
+    words = Q(name_folded__startswith=folded) | Q(name_folded__contains=" " + folded)
+    if connection.vendor == "sqlite" and len(folded) >= 3:
+        # A phrase query on the trigram index finds the substring; the LIKE then keeps word starts.
+        phrase = '"' + folded.replace('"', '""') + '"'
+        return Q(pk__in=RawSQL("SELECT rowid FROM people_person_name_fts WHERE people_person_name_fts MATCH %s",
+                               [phrase])) & words
+    return words
 
 
 def age_band(qs: QuerySet, band: str, today: date) -> QuerySet:

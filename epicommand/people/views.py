@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from epicommand.core import audit
+from epicommand.core.forms import add_service_errors
 from epicommand.core.jurisdiction import can, get_for_user, require, visible_to
 from epicommand.core.models import AuditEvent
 from epicommand.core.roles import Cap
@@ -85,8 +86,7 @@ def _save(request, form, person: Person | None):
             return services.create_person(actor=request.user, **data)
         return services.update_person(actor=request.user, person=person, **data)
     except ValidationError as exc:
-        for field, errors in getattr(exc, "error_dict", {None: exc.error_list}).items():
-            form.add_error(field if field in form.fields else None, errors)
+        add_service_errors(form, exc)
     return None
 
 

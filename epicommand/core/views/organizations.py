@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from ..forms import OrganizationFilterForm, OrganizationForm
+from ..forms import OrganizationFilterForm, OrganizationForm, add_service_errors
 from ..jurisdiction import can, get_organization_for_user, require, visible_to
 from ..models import Organization
 from ..roles import Cap
@@ -46,11 +46,7 @@ def _save(request, form, org: Organization | None):
             return create_organization(actor=request.user, **data)
         return update_organization(actor=request.user, organization=org, **data)
     except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, exc)
+        add_service_errors(form, exc)
     return None
 
 

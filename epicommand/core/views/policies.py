@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..forms import PolicyVersionForm
+from ..forms import PolicyVersionForm, add_service_errors
 from ..jurisdiction import can, require
 from ..models import PolicyVersion
 from ..policies import policy_version
@@ -47,8 +47,7 @@ def policy_detail(request, key: str):
             try:
                 add_policy_version(actor=request.user, key=key, **form.cleaned_data)
             except ValidationError as exc:
-                for field, errors in getattr(exc, "error_dict", {None: exc.error_list}).items():
-                    form.add_error(field, errors)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("New version saved."))
                 return redirect("policies:detail", key=key)
