@@ -145,11 +145,9 @@ class Decision(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
-class ReferenceCandidate(models.Model):
-    """A population-database row that record linkage proposes for a person without a usable number."""
+class Proposal(models.Model):
+    """What record linkage proposes and an officer decides: a probability and a decision."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="reference_candidates")
-    reference = models.ForeignKey(ReferenceRecord, on_delete=models.CASCADE, related_name="+")
     probability = models.FloatField(_("match probability"))
     status = models.CharField(max_length=8, choices=Decision.choices, default=Decision.PENDING, db_index=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -158,27 +156,30 @@ class ReferenceCandidate(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        abstract = True
         ordering = ["-probability"]
+
+
+class ReferenceCandidate(Proposal):
+    """A population-database row that record linkage proposes for a person without a usable number."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="reference_candidates")
+    reference = models.ForeignKey(ReferenceRecord, on_delete=models.CASCADE, related_name="+")
+
+    class Meta(Proposal.Meta):
         constraints = [models.UniqueConstraint(fields=["person", "reference"], name="refcandidate_uniq")]
 
     def __str__(self) -> str:
         return f"{self.person_id} ~ {self.reference_id} ({self.probability:.2f})"
 
 
-class DuplicateCandidate(models.Model):
+class DuplicateCandidate(Proposal):
     """Two register entries that record linkage thinks are the same person."""
 
     first = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
     second = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
-    probability = models.FloatField(_("match probability"))
-    status = models.CharField(max_length=8, choices=Decision.choices, default=Decision.PENDING, db_index=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
-    decided_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["-probability"]
+    class Meta(Proposal.Meta):
         constraints = [models.UniqueConstraint(fields=["first", "second"], name="duplicate_pair_uniq")]
 
     def __str__(self) -> str:
