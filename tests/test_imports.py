@@ -206,3 +206,16 @@ def test_export_neutralises_formulas_and_honours_jurisdiction(client, world):
     assert [r[0] for r in rows[1:]] == ["PERSON home An", "PERSON home Bis"]  # not Ter: merged into An
     assert rows[1][7].startswith("'=")
     assert codecs.BOM_UTF8 == client.get(reverse("people:export", args=["csv"])).content[:3]
+
+
+def test_namesakes_without_cccd_are_two_people_not_a_duplicate(world, tmp_path):
+    """Common in Lai Châu: two women named Lò Thị Mai, born in 1990, in one commune."""
+    path = tmp_path / "namesakes.csv"
+    path.write_text("Họ và tên,Ngày sinh,Giới tính,Thôn/bản\n"
+                    "Lò Thị Mai,12/03/1990,Nữ,Bản Nậm Củm\n"
+                    "Lò Thị Mai,07/09/1990,Nữ,Bản Nậm Củm\n"
+                    "Lò Thị Mai,1990,Nữ,Bản Hua Bum\n"
+                    "Lò Thị Mai,12/03/1990,Nữ,Bản Nậm Củm\n", encoding="utf-8")
+    run = run_file(world, path, commune=world.communes["home"])
+    assert (run.created, run.rejected) == (3, 1)  # the fourth row repeats the first
+    assert run_file(world, path, commune=world.communes["home"]).unchanged == 3

@@ -236,7 +236,8 @@ def prepare(ctx: Context, row: dict[str, Any], number: int) -> Prepared:
         raise RowRejected(problems)
     data["name_folded"] = fold(data["full_name"])
     data["vulnerable"] = ctx.state["rules"].is_vulnerable(person)
-    key = ("cccd", cccd) if cccd else ("name", data["name_folded"], data["birth_year"], data["sex"], data["commune"].pk)
+    key = ("cccd", cccd) if cccd else name_key(data["name_folded"], data.get("birth_date"), data["birth_year"],
+                                                data["sex"], data["commune"].pk, data.get("village", ""))
     seen = ctx.state["seen"]
     if key in seen:
         raise RowRejected([("", _("Same person as row %(row)s of this file.") % {"row": seen[key]})])
@@ -292,6 +293,12 @@ def _commune(ctx: Context, row: dict, data: dict, problems: list) -> Any:
 _COMPARED = ("pk", "cccd", "name_folded", "birth_year", "sex", "commune_id", *UPDATABLE)
 
 
+def name_key(name_folded: str, birth_date, birth_year, sex: str, commune_id: int, village: str) -> tuple:
+    """Who a row is when it has no CCCD. Namesakes are common (two "Lò Thị Mai" born in 1990 in one
+    commune), so the key takes the full date when known and the village, not just the year."""
+    return ("name", name_folded, birth_date or birth_year, sex, commune_id, fold(village or ""))
+
+
 def _existing(batch: list[Prepared]) -> dict[Any, dict]:
     """The registered people this batch names, as plain values (instances only for those that change)."""
     by_cccd = [p.key[1] for p in batch if p.key[0] == "cccd"]
@@ -308,7 +315,9 @@ def _existing(batch: list[Prepared]) -> dict[Any, dict]:
             merged_into__isnull=True,
         ).values(*_COMPARED)
         for row in rows:
-            found.setdefault(("name", row["name_folded"], row["birth_year"], row["sex"], row["commune_id"]), row)
+            key = name_key(row["name_folded"], row["birth_date"], row["birth_year"], row["sex"], row["commune_id"],
+                           row["village"])
+            found.setdefault(key, row)
     return found
 
 
