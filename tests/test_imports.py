@@ -219,3 +219,50 @@ def test_namesakes_without_cccd_are_two_people_not_a_duplicate(world, tmp_path):
     run = run_file(world, path, commune=world.communes["home"])
     assert (run.created, run.rejected) == (3, 1)  # the fourth row repeats the first
     assert run_file(world, path, commune=world.communes["home"]).unchanged == 3
+
+
+def _numbered_csv(path: Path, count: int) -> Path:
+    lines = ["Họ và tên,Ngày sinh,Giới tính"] + [f"Người {i},{(i % 28) + 1:02d}/01/19{i % 90 + 10:02d},Nam"
+                                                 for i in range(count)]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_batches_are_written_while_the_next_is_prepared(reference_data, tmp_path, monkeypatch):
+    """On PostgreSQL the writer runs on its own connection; on SQLite inline. Same outcome either way."""
+    from .world import build_world
+
+    monkeypatch.setattr(pipeline, "BATCH", 7)
+    world = build_world()
+    run = run_file(world, _numbered_csv(tmp_path / "n.csv", 50), commune=world.communes["home"])
+    assert (run.total_rows, run.created, run.rejected) == (50, 50, 0)
+    assert Person.objects.filter(source_import=run.pk).count() == 50
+    again = run_file(world, _numbered_csv(tmp_path / "n.csv", 50), commune=world.communes["home"])
+    assert (again.created, again.unchanged) == (0, 50)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cancelling_while_a_batch_is_being_written_keeps_whole_batches(reference_data, tmp_path, monkeypatch):
+    from epicommand.core.services.jobs import JobCancelled
+
+    from .world import build_world
+
+    monkeypatch.setattr(pipeline, "BATCH", 5)
+    world = build_world()
+    path = _numbered_csv(tmp_path / "c.csv", 40)
+    calls = []
+
+    def cancel_on_second_report(done, total):
+        calls.append(done)
+        if len(calls) == 2:
+            raise JobCancelled
+
+    with path.open("rb") as handle:
+        run = services.create_run(actor=world.user(Role.COMMUNE_STATION), spec_name="people", file=handle,
+                                  original_name=path.name, default_commune=world.communes["home"])
+    with pytest.raises(JobCancelled):
+        services.execute(run, progress=cancel_on_second_report)
+    run.refresh_from_db()
+    written = Person.objects.filter(source_import=run.pk).count()
+    assert written % 5 == 0 and 0 < written < 40 and run.created == written

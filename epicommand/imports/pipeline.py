@@ -7,11 +7,14 @@ only when no row was rejected."""
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, connections, transaction
 
 from .legacy_encodings import fix_many
 from .readers import Table
@@ -43,6 +46,7 @@ class Result:
 
 
 Progress = Callable[[int, int | None], None]  # (rows done, rows total or None); may raise to cancel
+Written = list[tuple[list[Outcome], dict[int, dict]]]  # (outcomes of a batch, its rows' raw values)
 
 
 def data_rows(table: Table, header_row: int) -> Iterator[tuple[int, list]]:
@@ -63,8 +67,6 @@ def run(spec: ImportSpec, table: Table, header_row: int, mapping: dict[int, str]
     expected = max(table.total - header_row - 1, 0) if table.total else None
     headers: dict[str, str] = {}
     spec.begin(ctx)
-    batch: list[Prepared] = []
-    raw_by_row: dict[int, dict[str, Any]] = {}
 
     def reject(row: int, problems: list[tuple[str, str]], values: dict[str, Any]) -> None:
         result.rejected += 1
@@ -75,35 +77,121 @@ def run(spec: ImportSpec, table: Table, header_row: int, mapping: dict[int, str]
             if problems_sink:
                 problems_sink(problem)
 
-    def flush() -> None:
-        outcomes = spec.write(ctx, batch)
-        for outcome in outcomes:
-            if outcome.result == "rejected":
-                reject(outcome.row, outcome.problems, raw_by_row.get(outcome.row, {}))
-            else:
-                result.count(outcome)
-        batch.clear()
-        raw_by_row.clear()
-        if progress:
-            progress(result.total, expected)
+    def record(written: Written) -> None:
+        for outcomes, batch_raws in written:
+            for outcome in outcomes:
+                if outcome.result == "rejected":
+                    reject(outcome.row, outcome.problems, batch_raws.get(outcome.row, {}))
+                else:
+                    result.count(outcome)
 
-    for number, cells in data_rows(table, header_row):
-        if number == 0:
-            headers = {key: _header_label(cells, col, spec, key) for col, key in mapping.items()}
-            continue
-        result.total += 1
-        values = _values(cells, mapping)
-        try:
-            prepared = spec.prepare(ctx, values, number)
-        except RowRejected as exc:
-            reject(number, exc.problems, values)
-            continue
-        batch.append(prepared)
-        raw_by_row[number] = values
-        if len(batch) >= BATCH:
-            flush()
-    flush()
+    def settle(written: Written) -> None:
+        record(written)
+        if progress and written:
+            progress(result.total, expected)  # may raise JobCancelled
+
+    writer = _ThreadWriter(spec, ctx) if _can_overlap(ctx) else _InlineWriter(spec, ctx)
+    batch: list[Prepared] = []
+    raws: dict[int, dict[str, Any]] = {}
+    try:
+        for number, cells in data_rows(table, header_row):
+            if number == 0:
+                headers = {key: _header_label(cells, col, spec, key) for col, key in mapping.items()}
+                continue
+            result.total += 1
+            values = _values(cells, mapping)
+            try:
+                prepared = spec.prepare(ctx, values, number)
+            except RowRejected as exc:
+                reject(number, exc.problems, values)
+                continue
+            batch.append(prepared)
+            raws[number] = values
+            if len(batch) >= BATCH:
+                settle(writer.submit(batch, raws))
+                batch, raws = [], {}
+        settle(writer.submit(batch, raws))
+        settle(writer.finish())
+    except BaseException:
+        # Cancelled or failed: the batch being written is finished whole and counted; nothing more starts.
+        record(writer.abort())
+        raise
     return result
+
+
+def _can_overlap(ctx: Context) -> bool:
+    """Writing on a second connection while this one prepares the next batch: only for real runs outside
+    any enclosing transaction (an all-or-nothing run, or a test, must see one transaction), and on
+    PostgreSQL, whose server does the index work in its own process while Python carries on."""
+    return (not ctx.dry_run and not connection.in_atomic_block and connection.vendor == "postgresql"
+            and getattr(settings, "EPICOMMAND_IMPORT_OVERLAP", True))
+
+
+class _InlineWriter:
+    def __init__(self, spec: ImportSpec, ctx: Context):
+        self.spec, self.ctx = spec, ctx
+
+    def submit(self, batch: list[Prepared], raws: dict) -> Written:
+        return [(self.spec.write(self.ctx, batch), raws)] if batch else []
+
+    def finish(self) -> Written:
+        return []
+
+    def abort(self) -> Written:
+        return []
+
+
+class _ThreadWriter:
+    """Writes batches on its own thread and database connection, one transaction per batch (the
+    spec's write() opens it), in the order they were prepared."""
+
+    def __init__(self, spec: ImportSpec, ctx: Context):
+        self.spec, self.ctx = spec, ctx
+        self.todo: queue.Queue = queue.Queue(maxsize=2)
+        self.done: queue.Queue = queue.Queue()
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._work, name="import-writer", daemon=True)
+        self.thread.start()
+
+    def _work(self) -> None:
+        try:
+            while (item := self.todo.get()) is not None:
+                if self.error is None:
+                    batch, raws = item
+                    try:
+                        self.done.put((self.spec.write(self.ctx, batch), raws))
+                    except BaseException as exc:  # reported to the preparing thread at its next step
+                        self.error = exc
+        finally:
+            connections.close_all()  # this thread's own connections
+
+    def _drain(self) -> Written:
+        written = []
+        while not self.done.empty():
+            written.append(self.done.get_nowait())
+        return written
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def submit(self, batch: list[Prepared], raws: dict) -> Written:
+        self._raise()
+        if batch:
+            self.todo.put((batch, raws))
+        return self._drain()
+
+    def finish(self) -> Written:
+        self.todo.put(None)
+        self.thread.join()
+        self._raise()
+        return self._drain()
+
+    def abort(self) -> Written:
+        if self.thread.is_alive():
+            self.todo.put(None)
+            self.thread.join()
+        return self._drain()
 
 
 def _values(cells: list, mapping: dict[int, str]) -> dict[str, Any]:
