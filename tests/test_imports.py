@@ -266,3 +266,17 @@ def test_cancelling_while_a_batch_is_being_written_keeps_whole_batches(reference
     run.refresh_from_db()
     written = Person.objects.filter(source_import=run.pk).count()
     assert written % 5 == 0 and 0 < written < 40 and run.created == written
+
+
+def test_a_tampered_header_row_is_refused_with_a_message(client, world, tmp_path):
+    path = tmp_path / "h.csv"
+    path.write_text("Họ và tên,Năm sinh,Giới tính\nA Páo,1990,Nam\n", encoding="utf-8")
+    client.force_login(world.user(Role.COMMUNE_STATION))
+    with path.open("rb") as handle:
+        response = client.post(reverse("imports:new"), {"spec": "people", "file": handle, "mode": "skip",
+                                                        "default_commune": world.communes["home"].pk})
+    run = ImportRun.objects.get(original_name="h.csv")
+    assert response.url == reverse("imports:mapping", args=[run.pk])
+    response = client.post(reverse("imports:mapping", args=[run.pk]), {"header_row": "-1; drop", "col_0": "x"})
+    assert response.status_code == 200 and response.context["form"].errors
+    assert run.job is None

@@ -57,8 +57,9 @@ def import_mapping(request, pk: int):
     except UnreadableFile as exc:
         messages.error(request, str(exc))
         return redirect("imports:list")
-    header_row = int(request.POST.get("header_row", run.header_row or 0)) if head else 0
-    header_row = min(max(header_row, 0), max(len(head) - 1, 0))
+    raw_row = str(request.POST.get("header_row", run.header_row or 0))
+    header_row = int(raw_row) if raw_row.isdigit() else (run.header_row or 0)
+    header_row = min(header_row, max(len(head) - 1, 0))
     header = head[header_row] if head else []
     form = MappingForm(request.POST or None, spec=get_spec(run.spec), header=header, mapping=run.mapping,
                        header_row=header_row, rows_available=min(len(head), 30))
