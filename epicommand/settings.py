@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "epicommand.core",
     "epicommand.people",
     "epicommand.imports",
+    "epicommand.notify",
     "epicommand.dashboard",
 ]
 
@@ -185,6 +187,44 @@ EMAIL_HOST_USER = os.environ.get("EPICOMMAND_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EPICOMMAND_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EPICOMMAND_EMAIL_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("EPICOMMAND_EMAIL_FROM", "epicommand@localhost")
+
+# Notifications: channels enabled here deliver for real; others give up at once, or are printed by the
+# console channel where NOTIFY_CONSOLE_FALLBACK is on (development).
+NOTIFY_CHANNELS = [c.strip() for c in os.environ.get("EPICOMMAND_NOTIFY_CHANNELS", "console,email").split(",")
+                   if c.strip()]
+NOTIFY_CONSOLE_FALLBACK = env_bool("EPICOMMAND_NOTIFY_CONSOLE_FALLBACK", DEBUG)
+NOTIFY_MAX_ATTEMPTS = int(os.environ.get("EPICOMMAND_NOTIFY_MAX_ATTEMPTS", "6"))
+# Back-off after the n-th failure: BACKOFF × FACTOR^(n-1), at most MAX: 1 min, 5 min, 25 min, 2 h, 2 h.
+NOTIFY_BACKOFF_SECONDS = int(os.environ.get("EPICOMMAND_NOTIFY_BACKOFF_SECONDS", "60"))
+NOTIFY_BACKOFF_FACTOR = int(os.environ.get("EPICOMMAND_NOTIFY_BACKOFF_FACTOR", "5"))
+NOTIFY_BACKOFF_MAX_SECONDS = int(os.environ.get("EPICOMMAND_NOTIFY_BACKOFF_MAX_SECONDS", "7200"))
+NOTIFY_TIMEOUT_SECONDS = float(os.environ.get("EPICOMMAND_NOTIFY_TIMEOUT_SECONDS", "10"))
+NOTIFY_SMS = {  # a generic HTTP gateway; names and formats differ between Vietnamese providers
+    "URL": os.environ.get("EPICOMMAND_SMS_URL", ""),
+    "TOKEN": os.environ.get("EPICOMMAND_SMS_TOKEN", ""),
+    "FORMAT": os.environ.get("EPICOMMAND_SMS_FORMAT", "json"),  # json | form
+    "TO_PARAM": os.environ.get("EPICOMMAND_SMS_TO_PARAM", "to"),
+    "TEXT_PARAM": os.environ.get("EPICOMMAND_SMS_TEXT_PARAM", "text"),
+    "SENDER": os.environ.get("EPICOMMAND_SMS_SENDER", ""),  # brand name
+    "SENDER_PARAM": os.environ.get("EPICOMMAND_SMS_SENDER_PARAM", "from"),
+    "TOKEN_PARAM": os.environ.get("EPICOMMAND_SMS_TOKEN_PARAM", ""),  # empty: Authorization: Bearer <token>
+    "REF_PARAM": os.environ.get("EPICOMMAND_SMS_REF_PARAM", ""),
+    "EXTRA": json.loads(os.environ.get("EPICOMMAND_SMS_EXTRA", "{}")),
+    "ID_FIELD": os.environ.get("EPICOMMAND_SMS_ID_FIELD", "id"),
+    "OK_FIELD": os.environ.get("EPICOMMAND_SMS_OK_FIELD", ""),
+    "OK_VALUE": os.environ.get("EPICOMMAND_SMS_OK_VALUE", ""),
+}
+NOTIFY_ZALO = {
+    "URL": os.environ.get("EPICOMMAND_ZALO_URL", "https://openapi.zalo.me/v3.0/oa/message/cs"),
+    "ACCESS_TOKEN": os.environ.get("EPICOMMAND_ZALO_ACCESS_TOKEN", ""),
+    "RETRY_CODES": [int(c) for c in os.environ.get("EPICOMMAND_ZALO_RETRY_CODES", "-32,-124,-216").split(",")
+                    if c.strip()],
+}
+NOTIFY_WEBHOOK = {
+    "SECRET": os.environ.get("EPICOMMAND_WEBHOOK_SECRET", ""),
+    "ALLOWED_PREFIXES": [p.strip() for p in os.environ.get("EPICOMMAND_WEBHOOK_ALLOWED_PREFIXES", "").split(",")
+                         if p.strip()],
+}
 
 LOGGING = {
     "version": 1,

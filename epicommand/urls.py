@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("epicommand.core.urls")),
     path("people/", include("epicommand.people.urls")),
     path("imports/", include("epicommand.imports.urls")),
+    path("notify/", include("epicommand.notify.urls")),
 ]

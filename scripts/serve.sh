@@ -7,6 +7,9 @@ stop() { trap - INT TERM EXIT; kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; 
 trap stop INT TERM EXIT
 "$PY" manage.py db_worker --interval 1 &
 pids+=($!)
+# Notification retries fall due at their own times: a light loop delivers whatever is due.
+"$PY" manage.py notify_deliver --loop --interval 10 &
+pids+=($!)
 echo
 echo "EpiCommand: http://127.0.0.1:${PORT}/"
 [ -f var/demo_logins.txt ] && cat var/demo_logins.txt

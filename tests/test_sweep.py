@@ -93,6 +93,11 @@ def _merge(world: World, where: str) -> Target:
     return Target({"pk": record.pk}, None, record)
 
 
+def _message(world: World, where: str) -> Target:
+    message = world.messages[where]
+    return Target({"pk": message.pk}, None, message)
+
+
 def fingerprint(instance: Model) -> dict:
     return type(instance)._base_manager.filter(pk=instance.pk).values().get()
 
@@ -115,6 +120,8 @@ OBJECT_URLS: dict[str, Callable[[World, str], Target]] = {
     "people:decide": _candidate,
     "people:merge": _pair,
     "people:undo_merge": _merge,
+    "notify:detail": _message,
+    "notify:retry": _message,
 }
 # Lists whose URL takes arguments (formats): swept like the pages without arguments.
 LIST_URLS = {
@@ -164,11 +171,12 @@ def foreign_markers(world: World, user_key: tuple[str, str]) -> list[str]:
     if role in PROVINCE_ROLES:
         return []
     markers = [m for other in COMMUNES if other != home
-               for m in (f"ORG {other}-", f"USER {other}.", f"JOB {other}", f"PERSON {other}", f"IMPORT {other}")]
+               for m in (f"ORG {other}-", f"USER {other}.", f"JOB {other}", f"PERSON {other}", f"IMPORT {other}",
+                         f"OUTBOX {other}")]
     if role not in (Role.COMMUNE_STATION, Role.MOBILE_STATION):
         own = world.users[user_key].organization.name
         markers += [o.name for o in world.orgs.values() if o.name != own]
-        markers += [f"JOB {home}", f"PERSON {home}", f"IMPORT {home}"]
+        markers += [f"JOB {home}", f"PERSON {home}", f"IMPORT {home}", f"OUTBOX {home}"]
     return markers
 
 

@@ -16,6 +16,7 @@ from epicommand.core.models import Job, Organization, Place, User
 from epicommand.core.roles import Role
 from epicommand.core.text import fold
 from epicommand.imports.models import ImportRun
+from epicommand.notify.models import Message
 from epicommand.people.models import DuplicateCandidate, Merge, Person, ReferenceCandidate, ReferenceRecord
 
 PASSWORD = "Mật-khẩu-thử-2026"
@@ -47,6 +48,7 @@ class World:
     candidates: dict[str, ReferenceCandidate] = field(default_factory=dict)
     pairs: dict[str, DuplicateCandidate] = field(default_factory=dict)
     merges: dict[str, Merge] = field(default_factory=dict)
+    messages: dict[str, Message] = field(default_factory=dict)
 
     def user(self, role: str, where: str = "home") -> User:
         return self.users[("province", role) if role in PROVINCE_ROLES else (where, role)]
@@ -109,6 +111,9 @@ def build_world() -> World:
         world.pairs[key] = DuplicateCandidate.objects.create(first=person, second=twin, probability=0.97)
         world.merges[key] = Merge.objects.create(kept=person, merged=merged, moved=[])
         Person.objects.filter(pk=merged.pk).update(merged_into=person)
+        world.messages[key] = Message.objects.create(
+            channel="sms", to="0912000000", subject=f"OUTBOX {key}", body=f"OUTBOX {key} body", kind="test",
+            place=commune, sender=world.users[(key, Role.COMMUNE_STATION)], status=Message.Status.DEAD, attempts=6)
     for role in PROVINCE_ROLES:
         world.users[("province", role)] = make_user(f"province.{role}", role, place=province)
     return world

@@ -34,6 +34,7 @@ class Cap:
     PEOPLE_MANAGE = "people.manage"
     PEOPLE_IMPORT = "people.import"
     PEOPLE_RECONCILE = "people.reconcile"
+    NOTIFY_MANAGE = "notify.manage"
 
 
 _BASE = {Cap.PLACES_VIEW, Cap.ORGS_VIEW, Cap.POLICIES_VIEW, Cap.JOBS_VIEW}
@@ -43,9 +44,9 @@ _REGISTER = {Cap.PEOPLE_VIEW, Cap.PEOPLE_MANAGE, Cap.PEOPLE_IMPORT}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.COMMAND: frozenset(_BASE | _REGISTER | {Cap.ORGS_MANAGE, Cap.ACCOUNTS_MANAGE, Cap.POLICIES_EDIT,
-                                                 Cap.AUDIT_VIEW, Cap.PEOPLE_RECONCILE}),
+                                                 Cap.AUDIT_VIEW, Cap.PEOPLE_RECONCILE, Cap.NOTIFY_MANAGE}),
     Role.HEALTH_OFFICER: frozenset(_BASE | _REGISTER | {Cap.ORGS_MANAGE, Cap.ACCOUNTS_MANAGE, Cap.POLICIES_EDIT,
-                                                        Cap.PEOPLE_RECONCILE}),
+                                                        Cap.PEOPLE_RECONCILE, Cap.NOTIFY_MANAGE}),
     Role.COMMUNE_STATION: frozenset(_BASE | _REGISTER | {Cap.ORGS_MANAGE, Cap.ACCOUNTS_MANAGE}),
     Role.MOBILE_STATION: frozenset(_BASE | {Cap.PEOPLE_VIEW}),
     Role.FACILITY: frozenset(_BASE),

@@ -163,7 +163,7 @@ def backoff(round_attempt: int) -> timedelta:
 
 def claim(message_id: int, now: datetime) -> bool:
     return bool(
-        Message.objects.filter(pk=message_id)
+        Message.objects.filter(pk=message_id, status__in=Message.CLAIMABLE, next_attempt_at__lte=now)
         .update(status=S.SENDING, attempts=F("attempts") + 1,
                 next_attempt_at=now + timedelta(seconds=conf.lease_seconds()))
     )

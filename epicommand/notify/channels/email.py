@@ -4,8 +4,7 @@ names: console in development, locmem in tests)."""
 from __future__ import annotations
 
 import smtplib
-import socket
-from email.utils import make_msgid
+from email.utils import make_msgid, parseaddr
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -29,7 +28,8 @@ class Email(Channel):
 
     def send(self, message) -> str:
         self.check_address(message.to)
-        message_id = make_msgid(domain=settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "epicommand")
+        domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2]
+        message_id = make_msgid(domain=domain or "epicommand.localhost")
         mail = EmailMessage(
             subject=(message.subject or message.kind or "EpiCommand").replace("\n", " ")[:200],
             body=message.body,
@@ -48,7 +48,7 @@ class Email(Channel):
             if 400 <= exc.smtp_code < 500:
                 raise TransientError(text) from exc
             raise PermanentError(text) from exc
-        except (smtplib.SMTPException, socket.timeout, OSError) as exc:
+        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
             # Connection refused or dropped, timeouts, DNS: the server may be back later.
             raise TransientError(f"{type(exc).__name__}: {exc}") from exc
         return message_id

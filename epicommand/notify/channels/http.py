@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -69,7 +68,7 @@ def post(url: str, *, data: bytes, headers: dict[str, str], timeout: float | Non
         if exc.code >= 500 or exc.code in (408, 429):
             raise TransientError(text) from None
         raise PermanentError(text) from None
-    except (urllib.error.URLError, http.client.HTTPException, socket.timeout, TimeoutError, OSError) as exc:
+    except (urllib.error.URLError, http.client.HTTPException, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise TransientError(f"{type(reason).__name__}: {reason}") from None
 

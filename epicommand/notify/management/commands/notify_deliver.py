@@ -11,7 +11,7 @@ import threading
 import time
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from epicommand.notify.services import deliver_due
 
@@ -41,7 +41,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"notify: {summary}")
             if not loop or self.stopping or (rounds and done >= rounds):
                 return
-            close_old_connections()
+            if not connection.in_atomic_block:  # a caller's transaction (a test) keeps its connection
+                close_old_connections()
             deadline = time.monotonic() + interval
             while not self.stopping and time.monotonic() < deadline:
                 time.sleep(min(0.5, interval))
