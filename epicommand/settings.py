@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "epicommand.people",
     "epicommand.imports",
     "epicommand.notify",
+    "epicommand.vaccination",
     "epicommand.dashboard",
 ]
 
@@ -108,6 +109,9 @@ else:
                 "timeout": 20,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
             },
+            # Tests use a file too, not SQLite's in-memory database: that one locks whole tables across
+            # connections and would test something other than what runs.
+            "TEST": {"NAME": str(VAR_DIR / "test-epicommand.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
