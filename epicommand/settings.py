@@ -230,6 +230,14 @@ NOTIFY_WEBHOOK = {
                          if p.strip()],
 }
 
+# Vaccination certificates: the province's Ed25519 signing key (private; the operator manages it in
+# production), earlier public keys still accepted after a rotation, and whether a missing key may be
+# created on first use (development only).
+EPICOMMAND_CERTIFICATE_KEY = os.environ.get("EPICOMMAND_CERTIFICATE_KEY", str(VAR_DIR / "certificate_key.pem"))
+EPICOMMAND_CERTIFICATE_PUBLIC_KEYS = [p for p in os.environ.get("EPICOMMAND_CERTIFICATE_PUBLIC_KEYS", "").split(",")
+                                      if p.strip()]
+EPICOMMAND_CERTIFICATE_KEY_AUTOCREATE = env_bool("EPICOMMAND_CERTIFICATE_KEY_AUTOCREATE", DEBUG)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
