@@ -244,12 +244,12 @@ def test_key_file_is_private(key_file):
 
 
 def test_production_never_writes_a_key_unasked(settings, tmp_path):
-    settings.DEBUG = False
+    settings.EPICOMMAND_CERTIFICATE_KEY_AUTOCREATE = False  # production: EPICOMMAND_CERTIFICATE_KEY_AUTOCREATE unset
     settings.EPICOMMAND_CERTIFICATE_KEY = tmp_path / "certificate_key.pem"
     with pytest.raises(certificates.CertificateKeyMissing):
         certificates.sign(make_payload())
     assert not (tmp_path / "certificate_key.pem").exists()
-    settings.DEBUG = True  # development: created on first use
+    settings.EPICOMMAND_CERTIFICATE_KEY_AUTOCREATE = True  # development: created on first use
     token = certificates.sign(make_payload())
     assert (tmp_path / "certificate_key.pem").exists()
     assert certificates.verify(token, today=date(2022, 6, 2))
