@@ -84,7 +84,10 @@ def _filter(user: User, scope: Scope) -> Q | None:
     if is_place_scoped(user):
         if not (scope.place or scope.path):
             return None
-        ids = places_within(user.place).values("id")
+        # A literal list, not a subquery: a province has a few dozen communes (the country about 3,300),
+        # and PostgreSQL estimates "commune_id IN (list)" exactly, where a subquery on the path made it
+        # guess ten communes and walk people commune by commune.
+        ids = list(places_within(user.place).values_list("id", flat=True))
         for lookup in scope.place:
             condition |= Q(**{f"{lookup}__in": ids})
         for lookup in scope.path:
