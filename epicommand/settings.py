@@ -111,7 +111,8 @@ else:
             },
             # Tests use a file too, not SQLite's in-memory database: that one locks whole tables across
             # connections and would test something other than what runs.
-            "TEST": {"NAME": str(VAR_DIR / "test-epicommand.sqlite3")},
+            # One file per test process, so two runs on one machine never share it.
+            "TEST": {"NAME": str(VAR_DIR / f"test-epicommand-{os.getpid()}.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -132,3 +132,11 @@ def test_households_group_members_of_one_commune(client, world):
     outsider = world.people["neighbour"]
     assert client.post(reverse("people:household", args=[head.pk]),
                        {"action": "add", "member": outsider.pk}).status_code == 404
+
+
+def test_names_that_start_with_the_query_come_first(world):
+    make(world, "Lò Văn Thắng")
+    make(world, "Thắng Văn Lò")
+    make(world, "Bạc Văn Thắng")
+    assert [p.full_name for p in search(Person.objects.all(), "thang")] == [
+        "Thắng Văn Lò", "Bạc Văn Thắng", "Lò Văn Thắng"]

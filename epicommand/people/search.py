@@ -7,7 +7,7 @@ import re
 from datetime import date
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 
 from epicommand.core.text import fold
@@ -33,7 +33,12 @@ def search(qs: QuerySet, query: str) -> QuerySet:
             return qs.filter(Q(cccd__startswith=number) | Q(phone__startswith=number))
     if _INSURANCE.match(number):
         return qs.filter(insurance_number__startswith=number)
-    return qs.filter(name_matches(fold(raw)))
+    folded = fold(raw)
+    # Names that start with the query come first. Ranking also keeps PostgreSQL from walking the whole
+    # name index in alphabetical order looking for the first matches (a query like "nguyen van" sorts
+    # late): it takes the few thousand trigram matches and sorts those.
+    starts = Case(When(name_folded__startswith=folded, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return qs.filter(name_matches(folded)).annotate(name_rank=starts).order_by("name_rank", "name_folded", "id")
 
 
 def name_matches(folded: str) -> Q:

@@ -42,7 +42,9 @@ def _people(request):
 def person_list(request):
     require(request.user, Cap.PEOPLE_VIEW)
     form, qs = _people(request)
-    qs = qs.select_related("commune").order_by("name_folded", "id")
+    qs = qs.select_related("commune")
+    if not qs.ordered:  # a name search ranks its matches itself
+        qs = qs.order_by("name_folded", "id")
     raw_page = request.GET.get("page", "1")
     number = max(int(raw_page), 1) if raw_page.isdigit() else 1
     rows = list(qs[(number - 1) * PAGE:number * PAGE + 1])
