@@ -581,6 +581,13 @@ def detect(text: str) -> str | None:
     return _choose(scores) if scores else None
 
 
+@lru_cache(maxsize=1 << 16)
+def is_plain(text: str) -> bool:
+    """True when `text` is certainly not legacy text, whatever the cells around it: such a cell is
+    only NFC-normalised, so callers may skip it (a file repeats the same villages and communes)."""
+    return text.isascii() or _scores(_nfc(text)) is None
+
+
 def fix(text: str) -> str:
     """Unicode NFC of a cell: decoded when it is legacy text, otherwise `text` itself (NFC-normalised).
     Pure-ASCII input is returned as the same object without any work."""

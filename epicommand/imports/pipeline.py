@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, connections, transaction
 
-from .legacy_encodings import fix_many
+from .legacy_encodings import fix_many, is_plain
 from .readers import Table
 from .spec import Context, ImportSpec, Outcome, Prepared, RowRejected
 
@@ -196,7 +196,9 @@ class _ThreadWriter:
 
 def _values(cells: list, mapping: dict[int, str]) -> dict[str, Any]:
     picked = {key: (cells[col] if col < len(cells) else None) for col, key in mapping.items()}
-    texts = [k for k, value in picked.items() if isinstance(value, str) and value]
+    # Only cells that might be legacy text go through the encoding vote; plain ones need NFC at most,
+    # which the domain's prepare() applies anyway.
+    texts = [k for k, value in picked.items() if isinstance(value, str) and value and not is_plain(value)]
     if texts:
         for key, fixed in zip(texts, fix_many([picked[k] for k in texts]), strict=True):
             picked[key] = fixed

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from django.utils.translation import gettext as _
 
@@ -82,10 +83,15 @@ _SEX = {
 
 
 def parse_sex(value: object) -> str:
-    key = fold(text(value))
+    key = _folded(text(value))
     if key in _SEX:
         return _SEX[key]
     raise ValueError(_("Sex must be Nam or Nữ, not %(value)s.") % {"value": text(value)})
+
+
+@lru_cache(maxsize=4096)
+def _folded(value: str) -> str:
+    return fold(value)
 
 
 _PHONE = re.compile(r"^(?:\+?84|0)(\d{9})$")

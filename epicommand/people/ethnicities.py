@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from epicommand.core.text import fold
 
@@ -118,6 +119,7 @@ def _build_index() -> dict[str, str]:
 _INDEX = _build_index()
 
 
+@lru_cache(maxsize=1024)
 def find_ethnicity(text: str) -> str | None:
     """The code of the ethnic group a free-text value names, or None when it names none (or is empty)."""
     if not text:
