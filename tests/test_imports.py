@@ -280,3 +280,34 @@ def test_a_tampered_header_row_is_refused_with_a_message(client, world, tmp_path
     response = client.post(reverse("imports:mapping", args=[run.pk]), {"header_row": "-1; drop", "col_0": "x"})
     assert response.status_code == 200 and response.context["form"].errors
     assert run.job is None
+
+
+def test_a_view_only_user_cannot_open_or_start_someone_elses_import(client, world):
+    run = world.imports["home"]
+    client.force_login(world.user(Role.MOBILE_STATION, "home"))  # sees the commune's people, imports nothing
+    assert client.get(reverse("imports:detail", args=[run.pk])).status_code == 403
+    assert client.get(reverse("imports:mapping", args=[run.pk])).status_code == 403
+    assert client.post(reverse("imports:confirm", args=[run.pk])).status_code == 403
+    run.refresh_from_db()
+    assert run.job is None
+
+
+def test_a_broken_csv_gets_a_message_not_an_error_page(client, world, tmp_path):
+    path = tmp_path / "huge.csv"
+    path.write_text("Họ và tên,Năm sinh,Giới tính\n" + "x" * (2 << 20) + ",1990,Nam\n", encoding="utf-8")
+    client.force_login(world.user(Role.COMMUNE_STATION))
+    with path.open("rb") as handle:
+        response = client.post(reverse("imports:new"), {"spec": "people", "file": handle, "mode": "skip"})
+    assert response.status_code == 200 and response.context["form"].errors["file"]
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("15/06/25", (date(1925, 6, 15), 1925)),
+                                               ("01/02/25", (date(2025, 2, 1), 2025))])
+def test_two_digit_years_are_the_latest_not_in_the_future(raw, expected):
+    assert parse_birth(raw, today=date(2025, 3, 1)) == expected
+
+
+@pytest.mark.parametrize("raw", [True, 1.5, 200])
+def test_booleans_and_small_numbers_are_not_dates(raw):
+    with pytest.raises(ValueError):
+        parse_birth(raw, today=TODAY)

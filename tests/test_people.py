@@ -140,3 +140,11 @@ def test_names_that_start_with_the_query_come_first(world):
     make(world, "Bạc Văn Thắng")
     assert [p.full_name for p in search(Person.objects.all(), "thang")] == [
         "Thắng Văn Lò", "Bạc Văn Thắng", "Lò Văn Thắng"]
+
+
+def test_a_tampered_member_id_is_404_not_an_error_page(client, world):
+    client.force_login(world.user(Role.COMMUNE_STATION))
+    head = world.people["home"]
+    client.post(reverse("people:household", args=[head.pk]), {"action": "create"})
+    response = client.post(reverse("people:household", args=[head.pk]), {"action": "add", "member": "abc"})
+    assert response.status_code == 404

@@ -163,3 +163,34 @@ def test_shell_commands_load_the_extract_and_export_one_row_per_person(world, tm
     assert rows[0] == ["person_id", "status", "reference_cccd", "match_probability"]
     assert len(rows) == 1 + Person.objects.filter(merged_into__isnull=True).count()
     assert [str(person.pk), "verified", person.cccd, "1.0"] in rows
+
+
+def test_accepting_a_year_only_extract_row_keeps_the_known_birth_date(world):
+    home = world.communes["home"]
+    person = Person.objects.create(full_name="Lò Văn Ánh", name_folded="lo van anh", sex="M",
+                                   birth_date=date(1980, 5, 6), birth_year=1980, commune=home)
+    ref = ReferenceRecord.objects.create(cccd="012080555555", full_name="Lò Văn Ánh", name_folded="lo van anh",
+                                         birth_year=1980, sex="M", commune=home)
+    candidate = ReferenceCandidate.objects.create(person=person, reference=ref, probability=0.99)
+    officer = world.user(Role.HEALTH_OFFICER)
+    reconciliation.accept_candidate(actor=officer, candidate=candidate)
+    person.refresh_from_db()
+    assert (person.cccd, person.birth_date) == ("012080555555", date(1980, 5, 6))
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):  # an accepted proposal cannot be flipped to rejected
+        reconciliation.reject_candidate(actor=officer, candidate=candidate)
+    assert ReferenceCandidate.objects.get(pk=candidate.pk).status == Decision.ACCEPTED
+
+
+def test_a_merge_hands_the_number_to_the_kept_entry_and_undo_gives_it_back(world):
+    home = world.communes["home"]
+    kept = Person.objects.create(full_name="Tòng Thị Ưng", name_folded="tong thi ung", sex="F", birth_year=1990,
+                                 commune=home)
+    merged = Person.objects.create(full_name="Tong Thi Ung", name_folded="tong thi ung", sex="F", birth_year=1990,
+                                   commune=home, cccd="012190777777")
+    officer = world.user(Role.HEALTH_OFFICER)
+    record = reconciliation.merge(actor=officer, kept=kept, merged=merged)
+    assert Person.objects.get(pk=kept.pk).cccd == "012190777777" and Person.objects.get(pk=merged.pk).cccd is None
+    reconciliation.undo_merge(actor=officer, merge_record=record)
+    assert Person.objects.get(pk=kept.pk).cccd is None and Person.objects.get(pk=merged.pk).cccd == "012190777777"

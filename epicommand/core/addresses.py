@@ -100,8 +100,11 @@ class CommuneResolver:
         # Parts that say what they are ("xã …", "phường …") first, then any part.
         ordered = sorted(range(len(parts)), key=lambda i: not folded[i].startswith(("xa ", "phuong ", "thi tran ",
                                                                                     "tt ", "dac khu ")))
+        # Parts that look like villages come last but are still tried: some communes are named so
+        # (Bản Bo, Làng Mô).
+        ordered.sort(key=lambda i: folded[i].startswith(_VILLAGE_WORDS))
         for i in ordered:
-            if folded[i].startswith(_VILLAGE_WORDS) or folded[i] == district:
+            if folded[i] == district or (i == 0 and village):
                 continue
             found = self.commune(parts[i], district=district)
             if found.commune:

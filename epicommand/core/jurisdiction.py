@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -126,6 +126,10 @@ def get_for_user(user: User, queryset: QuerySet | type[models.Model], pk: object
     A request for a row that exists but lies outside the user's jurisdiction leaves an audit event.
     """
     qs = queryset._default_manager.all() if isinstance(queryset, type) else queryset
+    try:
+        pk = qs.model._meta.pk.to_python(pk)
+    except (ValidationError, TypeError, ValueError):
+        raise Http404 from None  # a tampered id ("abc") is as missing as any other
     obj = visible_to(user, qs).filter(pk=pk).first()
     if obj is None:
         if qs.model._base_manager.filter(pk=pk).exists():

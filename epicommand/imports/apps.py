@@ -18,7 +18,7 @@ class ImportsConfig(AppConfig):
         from .people import PEOPLE_SPEC
         from .population_reference import REFERENCE_SPEC
 
-        register(ImportRun, Scope(place=("place",), organization=("organization",)))
+        register(ImportRun, Scope(place=("place",), organization=("organization",), manage=Cap.PEOPLE_IMPORT))
         spec.register(PEOPLE_SPEC)
         spec.register(REFERENCE_SPEC)
         JOB_KINDS["import"] = services.job_body

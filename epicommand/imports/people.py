@@ -278,6 +278,9 @@ def _commune(ctx: Context, row: dict, data: dict, problems: list) -> Any:
     elif address := data.get("address"):
         resolution = resolver.address(address)
         found = resolution.commune
+        if found is None and resolution.ambiguous:
+            problems.append(("address", _("The address fits several communes: add the commune or the district.")))
+            return None
         if resolution.village and not data.get("village"):
             data["village"] = nfc(resolution.village)
     if found is None:
@@ -290,7 +293,7 @@ def _commune(ctx: Context, row: dict, data: dict, problems: list) -> Any:
     return found
 
 
-_COMPARED = ("pk", "cccd", "name_folded", "birth_year", "sex", "commune_id", *UPDATABLE)
+_COMPARED = ("pk", "cccd", "name_folded", "birth_year", "sex", "commune_id", "merged_into_id", *UPDATABLE)
 
 
 def name_key(name_folded: str, birth_date, birth_year, sex: str, commune_id: int, village: str) -> tuple:
@@ -338,6 +341,10 @@ def write(ctx: Context, batch: list[Prepared]) -> list[Outcome]:
             new_rows.append(_insert_tuple(data, now, actor, run_id, prepared.row))
             outcomes.append(Outcome(prepared.row, "created"))
             continue
+        if current["merged_into_id"]:
+            # A duplicate an officer already merged: the kept entry carries on, this one is left as is.
+            outcomes.append(Outcome(prepared.row, "unchanged"))
+            continue
         commune_id = current["commune_id"]
         if commune_id not in jurisdiction:
             jurisdiction[commune_id] = place_is_within(actor, Place.objects.get(pk=commune_id))
@@ -346,6 +353,8 @@ def write(ctx: Context, batch: list[Prepared]) -> list[Outcome]:
                 "cccd", _("This CCCD belongs to a person registered outside your jurisdiction."))]))
             continue
         changes = {f: data[f] for f in UPDATABLE if f in data and data[f] not in ("", None) and current[f] != data[f]}
+        if "birth_year" in changes and not data.get("birth_date") and current["birth_date"]:
+            changes["birth_date"] = None  # a new year only: the old full date contradicts it
         if data["commune"].pk != commune_id:
             changes["commune"] = data["commune"]
         if changes:

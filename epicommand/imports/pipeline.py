@@ -150,13 +150,14 @@ class _ThreadWriter:
         self.todo: queue.Queue = queue.Queue(maxsize=2)
         self.done: queue.Queue = queue.Queue()
         self.error: BaseException | None = None
+        self.stopped = False
         self.thread = threading.Thread(target=self._work, name="import-writer", daemon=True)
         self.thread.start()
 
     def _work(self) -> None:
         try:
             while (item := self.todo.get()) is not None:
-                if self.error is None:
+                if self.error is None and not self.stopped:
                     batch, raws = item
                     try:
                         self.done.put((self.spec.write(self.ctx, batch), raws))
@@ -188,6 +189,7 @@ class _ThreadWriter:
         return self._drain()
 
     def abort(self) -> Written:
+        self.stopped = True  # batches still queued are not started; the one being written finishes
         if self.thread.is_alive():
             self.todo.put(None)
             self.thread.join()
@@ -226,6 +228,18 @@ def run_all_or_nothing(spec: ImportSpec, open_table: Callable[[], Table], header
                   problems_sink=problems_sink)
     if checked.rejected:
         return checked, False
-    with transaction.atomic():
-        written = run(spec, open_table(), header_row, mapping, ctx, progress=progress)
+    try:
+        with transaction.atomic():
+            written = run(spec, open_table(), header_row, mapping, ctx, progress=progress,
+                          problems_sink=problems_sink)
+            if written.rejected:  # something changed between the check and the write
+                raise _RolledBack(written)
+    except _RolledBack as stopped:
+        return stopped.result, False
     return written, True
+
+
+class _RolledBack(Exception):
+    def __init__(self, result: Result):
+        super().__init__()
+        self.result = result

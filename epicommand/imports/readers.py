@@ -50,7 +50,7 @@ def _spreadsheet(path: Path) -> Table:
         if sheet.height and sheet.width:
             # The first non-empty sheet is the list; later sheets are usually notes or summaries.
             fills = _merged_fills(sheet)
-            return Table(rows=_fill_merged(sheet.iter_rows(), fills), total=sheet.height, sheet=name)
+            return Table(rows=_guarded(_fill_merged(sheet.iter_rows(), fills)), total=sheet.height, sheet=name)
     raise UnreadableFile(_("The spreadsheet has no data."))
 
 
@@ -120,10 +120,30 @@ def _csv(path: Path) -> Table:
 
     def rows() -> Iterator[list]:
         with open(path, "rb") as raw:
-            text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
+            # Strict: a file that changes encoding after the sample is reported, never filled with "�".
+            text = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="")
             yield from csv.reader(text, delimiter=delimiter)
 
-    return Table(rows=rows(), total=_count_lines(path), encoding=encoding)
+    return Table(rows=_guarded(rows()), total=_count_lines(path), encoding=encoding)
+
+
+# A long free-text cell (notes, addresses pasted whole) is legitimate; a multi-megabyte one is damage.
+csv.field_size_limit(1 << 20)
+
+
+def _guarded(rows: Iterator[list]) -> Iterator[list]:
+    """Faults found while reading (a damaged sheet, a broken CSV, a change of encoding mid-file) as
+    UnreadableFile with the row, for the user, instead of an error page."""
+    number = 0
+    try:
+        for number, row in enumerate(rows, start=1):  # noqa: B007 (number is read after the loop)
+            yield row
+    except UnicodeDecodeError:
+        raise UnreadableFile(_("The file changes its text encoding after row %(row)s: save it again as UTF-8.")
+                             % {"row": number}) from None
+    except Exception as exc:  # csv.Error, calamine's own errors
+        raise UnreadableFile(_("The file cannot be read after row %(row)s (%(error)s).")
+                             % {"row": number, "error": exc}) from None
 
 
 def _count_lines(path: Path) -> int:

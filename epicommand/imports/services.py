@@ -62,6 +62,7 @@ def create_run(*, actor: User, spec_name: str, file, original_name: str, mode: s
 
 
 def head_rows(run: ImportRun, count: int = headers.SCAN_ROWS + PREVIEW_ROWS) -> list[list]:
+    """The first rows, for header detection and the preview. Raises UnreadableFile."""
     table = open_table(Path(run.file.path), run.original_name)
     return [list(row) for row in itertools.islice(table.rows, count)]
 
@@ -78,7 +79,7 @@ def unsure_columns(run: ImportRun, head: list[list]) -> set[int]:
 
 @transaction.atomic
 def set_mapping(*, actor: User, run: ImportRun, header_row: int, mapping: dict[int, str]) -> ImportRun:
-    run = get_for_user(actor, ImportRun.objects.select_for_update(), run.pk)
+    run = get_for_user(actor, ImportRun.objects.select_for_update(), run.pk, write=True)
     if run.job_id and not run.dry_run:
         raise ValidationError(_("This file was already imported."))
     spec = get_spec(run.spec)
@@ -98,7 +99,7 @@ def start(*, actor: User, run: ImportRun, dry_run: bool) -> Job:
     from epicommand.core.tasks import run_job
 
     with transaction.atomic():
-        run = get_for_user(actor, ImportRun.objects.select_for_update(), run.pk)
+        run = get_for_user(actor, ImportRun.objects.select_for_update(), run.pk, write=True)
         if run.job_id and (not run.dry_run or not run.job.is_finished):
             raise ValidationError(_("This file is already being imported or was imported."))
         if run.header_row is None or not run.mapping:
@@ -110,12 +111,14 @@ def start(*, actor: User, run: ImportRun, dry_run: bool) -> Job:
     return job
 
 
-def execute(run: ImportRun, *, progress: pipeline.Progress | None = None) -> pipeline.Result:
-    """Run an import to the end (the job body, and the shell command), writing the error report."""
+def execute(run: ImportRun, *, progress: pipeline.Progress | None = None, actor: User | None = None) -> pipeline.Result:
+    """Run an import to the end (the job body, and the shell command), writing the error report. The
+    rows are written as `actor`, whoever started this run (the uploader by default)."""
     spec = get_spec(run.spec)
     path = Path(run.file.path)
     mapping = {int(col): key for col, key in run.mapping.items()}
-    ctx = Context(actor=run.created_by, dry_run=run.dry_run, default_commune=run.default_commune, import_run=run)
+    ctx = Context(actor=actor or run.created_by, dry_run=run.dry_run, default_commune=run.default_commune,
+                  import_run=run)
     problems: list[list] = []
 
     def sink(problem: pipeline.Problem) -> None:
@@ -124,9 +127,11 @@ def execute(run: ImportRun, *, progress: pipeline.Progress | None = None) -> pip
     result = pipeline.Result()
     try:
         if run.mode == ImportRun.Mode.ALL_OR_NOTHING and not run.dry_run:
-            result, _written = pipeline.run_all_or_nothing(
+            result, written = pipeline.run_all_or_nothing(
                 spec, lambda: open_table(path, run.original_name), run.header_row, mapping, ctx,
                 progress=progress, problems_sink=sink)
+            if not written:  # all or nothing: nothing was written, whatever the check counted
+                result.created = result.updated = result.unchanged = 0
         else:
             pipeline.run(spec, open_table(path, run.original_name), run.header_row, mapping, ctx,
                          progress=progress, problems_sink=sink, result=result)
@@ -154,10 +159,11 @@ def job_body(job: Job) -> dict:
         jobs.progress(job.pk, done=done, total=total or 0, message=_("%(done)s rows read") % {"done": done})
 
     # Reasons in the error report speak the language of whoever started the import.
-    language = (run.created_by.language if run.created_by else "") or settings.LANGUAGE_CODE
+    starter = job.created_by or run.created_by
+    language = (starter.language if starter else "") or settings.LANGUAGE_CODE
     try:
         with translation.override(language):
-            result = execute(run, progress=progress)
+            result = execute(run, progress=progress, actor=starter)
     except UnreadableFile as exc:
         raise RuntimeError(str(exc)) from None
     return {"rows": result.total, "created": result.created, "updated": result.updated,

@@ -34,11 +34,13 @@ def parse_birth(value: object, *, today: date) -> tuple[date | None, int | None]
         value = value.date()
     if isinstance(value, date):
         return _checked(value, today), value.year
+    if isinstance(value, bool):
+        raise ValueError(_("Not a date: %(value)s") % {"value": value})
     if isinstance(value, int | float):
         number = float(value)
         if 1880 <= number <= today.year and number.is_integer():
             return None, int(number)
-        if 1 <= number < 80000:
+        if 3654 <= number < 80000:  # Excel serials from 1910 on: smaller numbers are not birth dates
             day = _EXCEL_EPOCH + timedelta(days=int(number))
             return _checked(day, today), day.year
         raise ValueError(_("Not a date: %(value)s") % {"value": value})
@@ -51,7 +53,13 @@ def parse_birth(value: object, *, today: date) -> tuple[date | None, int | None]
     if m := _DMY.match(raw):
         day, month, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
         if year < 100:
-            year += 2000 if 2000 + year <= today.year else 1900
+            # The most recent such year not in the future: "15/06/25" on 01/03/2025 is 1925.
+            year += 2000
+            try:
+                if date(year, month, day) > today:
+                    year -= 100
+            except ValueError:
+                pass
         return _make(year, month, day, raw, today)
     if m := _ISO.match(raw):
         return _make(int(m.group(1)), int(m.group(2)), int(m.group(3)), raw, today)

@@ -49,7 +49,7 @@ def import_new(request):
 
 
 def import_mapping(request, pk: int):
-    run = get_for_user(request.user, ImportRun, pk)
+    run = get_for_user(request.user, ImportRun, pk, write=True)
     if run.job_id and not run.dry_run:
         return redirect("imports:detail", pk=run.pk)
     try:
@@ -84,7 +84,7 @@ def import_mapping(request, pk: int):
 
 
 def import_detail(request, pk: int):
-    run = get_for_user(request.user, ImportRun.objects.select_related("job", "default_commune"), pk)
+    run = get_for_user(request.user, ImportRun.objects.select_related("job", "default_commune"), pk, write=True)
     template = "imports/_status.html" if request.headers.get("HX-Request") else "imports/detail.html"
     return render(request, template, {"run": run, "job": run.job})
 
@@ -92,7 +92,7 @@ def import_detail(request, pk: int):
 @require_POST
 def import_confirm(request, pk: int):
     """After a clean dry run: import the same file for real, with the same columns."""
-    run = get_for_user(request.user, ImportRun, pk)
+    run = get_for_user(request.user, ImportRun, pk, write=True)
     try:
         services.start(actor=request.user, run=run, dry_run=False)
     except ValidationError as exc:
@@ -101,7 +101,7 @@ def import_confirm(request, pk: int):
 
 
 def import_errors(request, pk: int):
-    run = get_for_user(request.user, ImportRun, pk)
+    run = get_for_user(request.user, ImportRun, pk, write=True)
     if not run.error_report:
         raise Http404
     audit.record(actor=request.user, action=AuditEvent.Action.EXPORT, obj=run, place=run.place,

@@ -15,7 +15,7 @@ from epicommand.core.services.jobs import start_job
 from epicommand.core.tasks import run_job
 from epicommand.core.views.common import paginate
 
-from . import reconciliation
+from . import reconciliation, services
 from .models import Decision, DuplicateCandidate, Merge, Person, Reconciliation, ReferenceCandidate
 
 
@@ -84,7 +84,7 @@ def merge(request, pk: int):
     if request.method == "POST":
         try:
             if request.POST.get("decision") == "distinct":
-                reconciliation._decide(request.user, pair, Decision.REJECTED)
+                reconciliation.mark_distinct(actor=request.user, pair=pair)
                 messages.info(request, _("Marked as two different people."))
             else:
                 kept, merged = (first, second) if request.POST.get("keep") == str(first.pk) else (second, first)
@@ -95,6 +95,8 @@ def merge(request, pk: int):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         return redirect("people:duplicates")
+    for person in (first, second):
+        services.record_view(actor=request.user, person=person)
     return render(request, "people/merge.html", {"pair": pair, "people": [first, second]})
 
 

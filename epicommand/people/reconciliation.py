@@ -28,6 +28,7 @@ from . import links
 from .identity import is_well_formed_cccd
 from .linkage import LinkRecord, dedupe, link
 from .models import Decision, DuplicateCandidate, Merge, Person, Reconciliation, ReferenceCandidate, ReferenceRecord
+from .vulnerability import Rules
 
 CHUNK = 5000
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
@@ -180,8 +181,11 @@ def accept_candidate(*, actor: User, candidate: ReferenceCandidate) -> Person:
     before = {"cccd": person.cccd, "full_name": person.full_name, "birth_date": person.birth_date,
               "birth_year": person.birth_year, "sex": person.sex, "reconciliation": person.reconciliation}
     person.cccd, person.full_name, person.name_folded = ref.cccd, ref.full_name, ref.name_folded
-    person.birth_date, person.birth_year = ref.birth_date, ref.birth_year or person.birth_year
+    if ref.birth_date or ref.birth_year != person.birth_year:
+        # The extract's date wins; a year-only extract row keeps a full date the register already has.
+        person.birth_date, person.birth_year = ref.birth_date, ref.birth_year or person.birth_year
     person.sex = ref.sex or person.sex
+    person.vulnerable = Rules(timezone.localdate()).is_vulnerable(person)
     person.reconciliation, person.reconciliation_detail = Reconciliation.VERIFIED, {"accepted": candidate.pk}
     person.save()
     _decide(actor, candidate, Decision.ACCEPTED)
@@ -198,9 +202,27 @@ def reject_candidate(*, actor: User, candidate: ReferenceCandidate) -> None:
     if not can(actor, Cap.PEOPLE_RECONCILE):
         raise PermissionDenied
     get_for_user(actor, Person, candidate.person_id, write=True)
+    candidate = ReferenceCandidate.objects.select_for_update().get(pk=candidate.pk)
+    if candidate.status != Decision.PENDING:
+        raise ValidationError(_("This proposal was already decided."))
     _decide(actor, candidate, Decision.REJECTED)
     audit.record(actor=actor, action=AuditEvent.Action.UPDATE, obj=candidate.person,
                  changes={"candidate": [candidate.reference_id, "rejected"]})
+
+
+@transaction.atomic
+def mark_distinct(*, actor: User, pair: DuplicateCandidate) -> None:
+    """An officer says the two entries are two different people."""
+    if not can(actor, Cap.PEOPLE_RECONCILE):
+        raise PermissionDenied
+    pair = DuplicateCandidate.objects.select_for_update().get(pk=pair.pk)
+    get_for_user(actor, Person, pair.first_id, write=True)
+    get_for_user(actor, Person, pair.second_id, write=True)
+    if pair.status != Decision.PENDING:
+        raise ValidationError(_("This proposal was already decided."))
+    _decide(actor, pair, Decision.REJECTED)
+    audit.record(actor=actor, action=AuditEvent.Action.UPDATE, obj=pair.first,
+                 changes={"distinct_from": [None, pair.second_id]}, reason=_("not duplicates"))
 
 
 @transaction.atomic
@@ -219,6 +241,14 @@ def merge(*, actor: User, kept: Person, merged: Person, candidate: DuplicateCand
         if pks:
             model._default_manager.filter(pk__in=pks).update(**{field: kept})
             moved.append([model._meta.label, field, pks])
+    if merged.cccd and not kept.cccd:
+        # The number belongs to the one person; the kept entry takes it (undo gives it back).
+        Person.objects.filter(pk=merged.pk).update(cccd=None)
+        Person.objects.filter(pk=kept.pk).update(cccd=merged.cccd)
+        moved.append(["cccd", merged.cccd])
+    # Proposals about the merged entry are moot: the kept one carries on.
+    for proposal in ReferenceCandidate.objects.filter(person=merged, status=Decision.PENDING):
+        _decide(actor, proposal, Decision.REJECTED)
     record = Merge.objects.create(kept=kept, merged=merged, moved=moved, merged_by=actor)
     Person.objects.filter(pk=merged.pk).update(merged_into=kept)
     if candidate is not None:
@@ -236,7 +266,13 @@ def undo_merge(*, actor: User, merge_record: Merge) -> None:
     get_for_user(actor, Person, record.kept_id, write=True)
     if record.undone_at:
         raise ValidationError(_("This merge was already undone."))
-    for label, field, pks in record.moved:
+    get_for_user(actor, Person, record.merged_id, write=True)
+    for entry in record.moved:
+        if entry[0] == "cccd":
+            Person.objects.filter(pk=record.kept_id).update(cccd=None)
+            Person.objects.filter(pk=record.merged_id).update(cccd=entry[1])
+            continue
+        label, field, pks = entry
         apps.get_model(label)._default_manager.filter(pk__in=pks).update(**{field: record.merged_id})
     Person.objects.filter(pk=record.merged_id).update(merged_into=None)
     record.undone_by, record.undone_at = actor, timezone.now()
