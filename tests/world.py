@@ -67,8 +67,14 @@ def password_hash() -> str:
 
 
 def make_user(username: str, role: str, *, place: Place | None = None, org: Organization | None = None) -> User:
-    return User.objects.create(username=username, role=role, place=place, organization=org,
-                               full_name=f"USER {username}", password=password_hash())
+    return User.objects.create(
+        username=username,
+        role=role,
+        place=place,
+        organization=org,
+        full_name=f"USER {username}",
+        password=password_hash(),
+    )
 
 
 def build_world() -> World:
@@ -86,34 +92,70 @@ def build_world() -> World:
             place = commune if role in COMMUNE_ROLES else None
             world.users[(key, role)] = make_user(f"{key}.{role}", role, place=place, org=world.orgs[(key, kind)])
         world.jobs[key] = Job.objects.create(
-            kind="test", title=f"JOB {key}", place=commune, organization=world.orgs[(key, K.COMMUNE_STATION)],
+            kind="test",
+            title=f"JOB {key}",
+            place=commune,
+            organization=world.orgs[(key, K.COMMUNE_STATION)],
             created_by=world.users[(key, Role.COMMUNE_STATION)],
         )
         # CCCD 012 (Lai Châu) + 0 (man, 1900s) + 80 (born 1980) + a number unique to the commune.
         number = list(COMMUNES).index(key) + 1
         world.people[key] = Person.objects.create(
-            full_name=f"PERSON {key} An", name_folded=f"person {key} an", sex="M", birth_year=1980,
-            birth_date=None, cccd=f"012080{number:06d}", commune=commune, village=f"Bản {key}")
-        run = ImportRun(spec="people", original_name=f"IMPORT {key}.csv",
-                        created_by=world.users[(key, Role.COMMUNE_STATION)],
-                        place=commune, organization=world.orgs[(key, K.COMMUNE_STATION)], header_row=0,
-                        mapping={"0": "full_name"})
+            full_name=f"PERSON {key} An",
+            name_folded=f"person {key} an",
+            sex="M",
+            birth_year=1980,
+            birth_date=None,
+            cccd=f"012080{number:06d}",
+            commune=commune,
+            village=f"Bản {key}",
+        )
+        run = ImportRun(
+            spec="people",
+            original_name=f"IMPORT {key}.csv",
+            created_by=world.users[(key, Role.COMMUNE_STATION)],
+            place=commune,
+            organization=world.orgs[(key, K.COMMUNE_STATION)],
+            header_row=0,
+            mapping={"0": "full_name"},
+        )
         run.file.save(f"{key}.csv", ContentFile("Họ và tên\nA\n".encode()), save=False)
         run.error_report.save(f"errors-{key}.xlsx", ContentFile(b"report"), save=False)
         run.save()
         world.imports[key] = run
         person = world.people[key]
-        reference = ReferenceRecord.objects.create(cccd=f"012080{number + 10:06d}", full_name=person.full_name,
-                                                   name_folded=person.name_folded, birth_year=1980, sex="M")
+        reference = ReferenceRecord.objects.create(
+            cccd=f"012080{number + 10:06d}",
+            full_name=person.full_name,
+            name_folded=person.name_folded,
+            birth_year=1980,
+            sex="M",
+        )
         world.candidates[key] = ReferenceCandidate.objects.create(person=person, reference=reference, probability=0.95)
-        twin, merged = (Person.objects.create(full_name=f"PERSON {key} {suffix}", name_folded=f"person {key} an",
-                                              sex="M", birth_year=1980, commune=commune) for suffix in ("Bis", "Ter"))
+        twin, merged = (
+            Person.objects.create(
+                full_name=f"PERSON {key} {suffix}",
+                name_folded=fold(f"PERSON {key} {suffix}"),
+                sex="M",
+                birth_year=1980,
+                commune=commune,
+            )
+            for suffix in ("Bis", "Ter")
+        )
         world.pairs[key] = DuplicateCandidate.objects.create(first=person, second=twin, probability=0.97)
         world.merges[key] = Merge.objects.create(kept=person, merged=merged, moved=[])
         Person.objects.filter(pk=merged.pk).update(merged_into=person)
         world.messages[key] = Message.objects.create(
-            channel="sms", to="0912000000", subject=f"OUTBOX {key}", body=f"OUTBOX {key} body", kind="test",
-            place=commune, sender=world.users[(key, Role.COMMUNE_STATION)], status=Message.Status.DEAD, attempts=6)
+            channel="sms",
+            to="0912000000",
+            subject=f"OUTBOX {key}",
+            body=f"OUTBOX {key} body",
+            kind="test",
+            place=commune,
+            sender=world.users[(key, Role.COMMUNE_STATION)],
+            status=Message.Status.DEAD,
+            attempts=6,
+        )
     for role in PROVINCE_ROLES:
         world.users[("province", role)] = make_user(f"province.{role}", role, place=province)
     return world

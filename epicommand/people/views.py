@@ -138,7 +138,7 @@ def person_export(request, fmt: str):
     if fmt not in ("xlsx", "csv"):
         raise Http404
     _form, qs = _people(request)
-    qs = qs.select_related("commune").order_by("commune__code", "name_folded")[:EXPORT_LIMIT]
+    qs = qs.select_related("commune").order_by("commune__code", "name_folded", "id")[:EXPORT_LIMIT]
     rows = ([p.full_name, p.birth_label, p.get_sex_display(), p.cccd or "", p.insurance_number, p.phone,
              p.get_ethnicity_display(), p.village, p.commune.name, _("yes") if p.vulnerable else "",
              p.get_reconciliation_display()] for p in qs.iterator(chunk_size=2000))
