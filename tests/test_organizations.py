@@ -88,3 +88,20 @@ def test_an_organization_cannot_sit_below_itself(world):
     update_organization(actor=officer, organization=b, parent=a)
     with pytest.raises(ValidationError):
         update_organization(actor=officer, organization=a, parent=b)
+
+
+def test_export_lists_only_the_users_organizations_and_neutralises_formulas(client, world):
+    import csv as csvlib
+
+    from epicommand.core.models import AuditEvent
+
+    Organization.objects.filter(pk=world.org(K.SCHOOL).pk).update(address="=cmd|' /C calc'!A0")
+    client.force_login(world.user(Role.COMMUNE_STATION))
+    body = client.get(reverse("organizations:export", args=["csv"])).content.decode("utf-8-sig")
+    rows = list(csvlib.reader(body.splitlines()))
+    names = [r[0] for r in rows[1:]]
+    assert names and all(n.startswith("ORG home-") for n in names)
+    school = next(r for r in rows if r[0] == "ORG home-school")
+    assert school[4].startswith("'=")
+    assert AuditEvent.objects.filter(action="export", object_type="core.Organization").count() == 1
+    assert client.get(reverse("organizations:export", args=["pdf"])).status_code == 404

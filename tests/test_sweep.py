@@ -126,6 +126,8 @@ OBJECT_URLS: dict[str, Callable[[World, str], Target]] = {
 # Lists whose URL takes arguments (formats): swept like the pages without arguments.
 LIST_URLS = {
     "people:export": [{"fmt": "csv"}, {"fmt": "xlsx"}],
+    "organizations:export": [{"fmt": "csv"}, {"fmt": "xlsx"}],
+    "audit:export": [{"fmt": "csv"}, {"fmt": "xlsx"}],
 }
 
 

@@ -35,3 +35,27 @@ def write_csv(stream, headers: list[str], rows: Iterable[Iterable[object]]) -> N
     writer.writerow([safe_cell(h) for h in headers])
     for row in rows:
         writer.writerow([safe_cell("" if v is None else v) for v in row])
+
+
+def download(fmt: str, filename: str, headers: list[str], rows: Iterable[Iterable[object]], *, title: str = ""):
+    """An HttpResponse with the rows as xlsx or csv (UTF-8 with a BOM, which Excel needs to show Vietnamese)."""
+    import io
+    import tempfile
+
+    from django.http import Http404, HttpResponse
+
+    if fmt == "csv":
+        buffer = io.StringIO()
+        buffer.write("\ufeff")
+        write_csv(buffer, headers, rows)
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    elif fmt == "xlsx":
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "export.xlsx"
+            write_xlsx(path, headers, rows, title=title)
+            response = HttpResponse(path.read_bytes(),
+                                    content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    return response

@@ -10,6 +10,7 @@ places_urls = ([
 
 organizations_urls = ([
     path("", organizations.organization_list, name="list"),
+    path("export.<str:fmt>", organizations.organization_export, name="export"),
     path("new/", organizations.organization_create, name="create"),
     path("<int:pk>/", organizations.organization_detail, name="detail"),
     path("<int:pk>/edit/", organizations.organization_edit, name="edit"),
@@ -27,7 +28,10 @@ policies_urls = ([
     path("<str:key>/", policies.policy_detail, name="detail"),
 ], "policies")
 
-audit_urls = ([path("", audit.audit_list, name="list")], "audit")
+audit_urls = ([
+    path("", audit.audit_list, name="list"),
+    path("export.<str:fmt>", audit.audit_export, name="export"),
+], "audit")
 
 jobs_urls = ([
     path("", jobs.job_list, name="list"),

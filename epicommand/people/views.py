@@ -1,12 +1,8 @@
 from __future__ import annotations
 
-import io
-import tempfile
-from pathlib import Path
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +12,7 @@ from epicommand.core.forms import add_service_errors
 from epicommand.core.jurisdiction import can, get_for_user, require, visible_to
 from epicommand.core.models import AuditEvent
 from epicommand.core.roles import Cap
-from epicommand.core.spreadsheets import write_csv, write_xlsx
+from epicommand.core.spreadsheets import download
 
 from . import services, timeline
 from .forms import PersonFilterForm, PersonForm
@@ -144,18 +140,5 @@ def person_export(request, fmt: str):
              p.get_reconciliation_display()] for p in qs.iterator(chunk_size=2000))
     audit.record(actor=request.user, action=AuditEvent.Action.EXPORT, object_type="people.Person",
                  object_repr=_("people list (%(format)s)") % {"format": fmt}, changes={"filters": request.GET.dict()})
-    name = f"danh-sach-{timezone.localdate():%Y%m%d}.{fmt}"
-    if fmt == "csv":
-        buffer = io.StringIO()
-        buffer.write("\ufeff")  # Excel opens UTF-8 CSV correctly only with a BOM
-        write_csv(buffer, EXPORT_HEADERS, rows)
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    else:
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / name
-            write_xlsx(path, EXPORT_HEADERS, rows, title="Danh sách")
-            response = HttpResponse(path.read_bytes(),
-                                    content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return download(fmt, f"danh-sach-{timezone.localdate():%Y%m%d}", EXPORT_HEADERS, rows, title="Danh sách")
 

@@ -5,17 +5,18 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from .. import audit
 from ..forms import OrganizationFilterForm, OrganizationForm, add_service_errors
 from ..jurisdiction import can, get_organization_for_user, require, visible_to
-from ..models import Organization
+from ..models import AuditEvent, Organization
 from ..roles import Cap
 from ..services.organizations import FIELDS, create_organization, update_organization
+from ..spreadsheets import download
 from ..text import fold
 from .common import paginate
 
 
-def organization_list(request):
-    require(request.user, Cap.ORGS_VIEW)
+def _organizations(request):
     form = OrganizationFilterForm(request.GET or None, user=request.user)
     qs = visible_to(request.user, Organization.objects.select_related("place", "parent"))
     if form.is_valid():
@@ -25,10 +26,28 @@ def organization_list(request):
             qs = qs.filter(kind=kind)
         if place := form.cleaned_data["place"]:
             qs = qs.filter(place__path__startswith=place.path)
+    return form, qs.order_by("place__path", "name", "id")
+
+
+def organization_list(request):
+    require(request.user, Cap.ORGS_VIEW)
+    form, qs = _organizations(request)
     return render(request, "organizations/list.html", {
-        "form": form, "page": paginate(request, qs.order_by("place__path", "name")),
-        "can_manage": can(request.user, Cap.ORGS_MANAGE),
+        "form": form, "page": paginate(request, qs), "can_manage": can(request.user, Cap.ORGS_MANAGE),
+        "querystring": request.GET.urlencode(),
     })
+
+
+def organization_export(request, fmt: str):
+    require(request.user, Cap.ORGS_VIEW)
+    _form, qs = _organizations(request)
+    rows = ([o.name, o.get_kind_display(), o.tier or "", o.place.name, o.address, o.contact_name, o.phone, o.email,
+             _("active") if o.is_active else _("inactive")] for o in qs.iterator(chunk_size=2000))
+    headers = [_("Name"), _("Kind"), _("Tier"), _("Place"), _("Address"), _("Contact person"), _("Phone"),
+               _("E-mail"), _("Status")]
+    audit.record(actor=request.user, action=AuditEvent.Action.EXPORT, object_type="core.Organization",
+                 object_repr=_("organization list"), changes={"filters": request.GET.dict()})
+    return download(fmt, "don-vi", headers, rows, title=_("Organizations"))
 
 
 def organization_detail(request, pk: int):
