@@ -148,3 +148,14 @@ def test_a_tampered_member_id_is_404_not_an_error_page(client, world):
     client.post(reverse("people:household", args=[head.pk]), {"action": "create"})
     response = client.post(reverse("people:household", args=[head.pk]), {"action": "add", "member": "abc"})
     assert response.status_code == 404
+
+
+def test_a_search_shows_how_many_people_match(client, world):
+    for i in range(3):
+        make(world, f"Lò Văn Thắng {i}")
+    make(world, "Lò Văn Thắng Xa", "neighbour")
+    client.force_login(world.user(Role.COMMUNE_STATION))
+    response = client.get(reverse("people:list"), {"q": "van thang"})
+    assert response.context["count"] == 3 and not response.context["count_capped"]
+    assert client.get(reverse("people:list"), {"q": "no such name"}).context["count"] == 0
+    assert client.get(reverse("people:list"), {"q": "van thang", "page": "5"}).context["count"] == 3

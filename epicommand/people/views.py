@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Window
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -43,8 +44,15 @@ def person_list(request):
         qs = qs.order_by("name_folded", "id")
     raw_page = request.GET.get("page", "1")
     number = max(int(raw_page), 1) if raw_page.isdigit() else 1
-    rows = list(qs[(number - 1) * PAGE:number * PAGE + 1])
-    capped = qs[:COUNT_CAP + 1].count()
+    searching = bool(form.is_valid() and form.cleaned_data.get("q", "").strip())
+    if searching:
+        # A search matches few enough rows that one scan can count them while it finds the page
+        # (a second scan for the count cost as much as the page itself).
+        rows = list(qs.annotate(matches=Window(Count("id")))[(number - 1) * PAGE:number * PAGE + 1])
+        capped = rows[0].matches if rows else (qs[:COUNT_CAP + 1].count() if number > 1 else 0)
+    else:
+        rows = list(qs[(number - 1) * PAGE:number * PAGE + 1])
+        capped = qs[:COUNT_CAP + 1].count()
     params = request.GET.copy()
     params.pop("page", None)
     return render(request, "people/list.html", {
