@@ -280,6 +280,7 @@ class ServerCPU:
         self.name = connection.settings_dict["NAME"] if connection.vendor == "postgresql" else None
         self.first: dict[int, float] = {}
         self.last: dict[int, float] = {}
+        self.autovacuum: set[int] = set()
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._loop, daemon=True)
 
@@ -298,6 +299,8 @@ class ServerCPU:
                 continue
             cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
             pid = int(entry.name)
+            if b"autovacuum" in cmdline:
+                self.autovacuum.add(pid)
             self.first.setdefault(pid, 0.0 if self.started else cpu)
             self.last[pid] = cpu
 
@@ -322,6 +325,11 @@ class ServerCPU:
     @property
     def seconds(self) -> float | None:
         return round(sum(self.last[p] - self.first[p] for p in self.last), 1) if self.name else None
+
+    @property
+    def autovacuum_seconds(self) -> float | None:
+        """The part of `seconds` spent by autovacuum workers (vacuum/analyze the load set off)."""
+        return round(sum(self.last[p] - self.first[p] for p in self.autovacuum), 1) if self.name else None
 
 
 def empty_people_table(db: str) -> None:
@@ -376,7 +384,7 @@ def baseline(db: str, tuples: list[tuple]) -> dict:
     return {"method": "baseline raw COPY" if db == "postgres" else "baseline raw executemany",
             "rows": len(tuples), "seconds": round(seconds, 3), "rows_per_s": round(len(tuples) / seconds),
             "python_cpu_s": round(usage.ru_utime + usage.ru_stime - cpu, 1),
-            "server_cpu_s": server.seconds,
+            "server_cpu_s": server.seconds, "autovacuum_cpu_s": server.autovacuum_seconds,
             "loadavg_1min": [round(load, 2), round(os.getloadavg()[0], 2)]}
 
 
@@ -450,7 +458,7 @@ def import_child(path: str, label: str, profile: bool, profile_lines: int) -> di
         "rows_per_s": round(result.total / (t2 - t0)), "execute_rows_per_s": round(result.total / (t2 - t1)),
         "rss_before_mb": round(rss_start), "peak_rss_mb": round(peak_rss_mb()), "profiled": profile,
         "python_cpu_s": round(cpu, 1), "code_digest": code_digest(),
-        "server_cpu_s": server.seconds,
+        "server_cpu_s": server.seconds, "autovacuum_cpu_s": server.autovacuum_seconds,
         "loadavg_1min": [round(load_start, 2), round(os.getloadavg()[0], 2)],
     }
 
@@ -481,7 +489,8 @@ def summarise(results: dict) -> str:
                  f"{results['csv_mb']} MB, {results['with_cccd']:,} with CCCD"])
     rows.append([b["method"], f"{b['rows']:,}", f"{b['seconds']:.1f}", f"{b['rows_per_s']:,}", "",
                  f"one transaction, already-parsed tuples; Python CPU {b['python_cpu_s']} s"
-                 + (f", PostgreSQL CPU {b['server_cpu_s']} s" if b["server_cpu_s"] is not None else "")
+                 + (f", PostgreSQL CPU {b['server_cpu_s']} s (autovacuum {b['autovacuum_cpu_s']} s)"
+                    if b["server_cpu_s"] is not None else "")
                  + f"; load {b['loadavg_1min'][0]}→{b['loadavg_1min'][1]}"])
     for key in ("import", "reimport", "xlsx_import"):
         r = results.get(key)
@@ -493,7 +502,8 @@ def summarise(results: dict) -> str:
         note = (f"created {r['created']:,}, updated {r['updated']:,}, unchanged {r['unchanged']:,}, "
                 f"rejected {r['rejected']:,}; execute alone {r['execute_rows_per_s']:,} rows/s; "
                 f"RSS at start {r['rss_before_mb']} MB; importer CPU {r['python_cpu_s']} s"
-                + (f", PostgreSQL CPU {r['server_cpu_s']} s" if r["server_cpu_s"] is not None else "")
+                + (f", PostgreSQL CPU {r['server_cpu_s']} s (autovacuum {r['autovacuum_cpu_s']} s)"
+                   if r["server_cpu_s"] is not None else "")
                 + "; load "
                 f"{r['loadavg_1min'][0]}→{r['loadavg_1min'][1]}" + ("; PROFILED" if r["profiled"] else ""))
         rows.append([name, f"{r['rows']:,}", f"{r['seconds']:.1f}", f"{r['rows_per_s']:,}", f"{r['peak_rss_mb']:,}",
@@ -547,7 +557,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     results: dict = {"db": args.db, "rows": args.rows, "seed": args.seed, "xlsx_rows": args.xlsx_rows,
                      "cpus": os.cpu_count(), "python": platform.python_version(), "code_digest": code_digest(),
-                     "started": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
+                     "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())}
     try:
         if pg_name:
             create_pg_database(pg_name)
@@ -618,7 +628,7 @@ def main() -> None:
         suffix = "" if args.rows == 1_000_000 and not args.profile else f"-{args.rows}" + ("-profile" if args.profile
                                                                                            else "")
         out = out_dir / f"import-{args.db}{suffix}.json"
-        results["finished"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+        results["finished"] = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
         out.write_text(json.dumps(results, indent=1, default=str) + "\n")
         print(f"\nresults: {out.relative_to(ROOT)}")
     finally:

@@ -258,7 +258,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     results: dict = {"db": args.db, "people": args.people, "seed": args.seed, "reps": args.reps,
                      "analyzed": analyze, "cpus": os.cpu_count(), "python": platform.python_version(),
-                     "started": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
+                     "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())}
     try:
         if pg_name:
             pg_admin(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
@@ -338,7 +338,7 @@ def main() -> None:
         out_dir.mkdir(parents=True, exist_ok=True)
         out = out_dir / (f"search-{args.db}.json" if args.people == 500_000 else
                          f"search-{args.db}-{args.people}.json")
-        results["finished"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+        results["finished"] = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
         out.write_text(json.dumps(results, indent=1, ensure_ascii=False, default=str) + "\n")
         print(f"\nresults: {out.relative_to(ROOT)}")
     finally:
