@@ -8,4 +8,5 @@ urlpatterns = [
     path("people/", include("epicommand.people.urls")),
     path("imports/", include("epicommand.imports.urls")),
     path("notify/", include("epicommand.notify.urls")),
+    path("vaccination/", include("epicommand.vaccination.urls")),
 ]

@@ -16,6 +16,18 @@ def ensure_reference_data() -> None:
     """Places of Lai Châu and the default policies (idempotent; transactional tests flush them)."""
     load_province("12")
     seed_policies(PolicyVersion)
+    ensure_products()
+
+
+def ensure_products() -> None:
+    """The vaccines the data migration seeds (a transactional test's flush removes them)."""
+    from importlib import import_module
+
+    from epicommand.vaccination.models import Product
+
+    for key, name, manufacturer, per_vial in import_module("epicommand.vaccination.migrations.0002_products").PRODUCTS:
+        Product.objects.get_or_create(key=key, defaults={"name": name, "manufacturer": manufacturer,
+                                                         "doses_per_vial": per_vial})
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,6 @@ Expected visibility is written out here from the roles' definitions, not asked o
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import pytest
 from django.db.models import Model
@@ -21,6 +20,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from epicommand.core.models import AuditEvent, Organization
 from epicommand.core.roles import Role
 
+from . import sweep_campaigns, sweep_coverage, sweep_doses, sweep_stock
+from .sweep_targets import Target
 from .world import COMMUNES, PROVINCE_ROLES, K, World
 
 pytestmark = pytest.mark.django_db
@@ -35,14 +36,6 @@ PUBLIC = {
 REFERENCE = {
     "policies:detail": {"key": "entry.quarantine"},
 }
-
-
-@dataclass
-class Target:
-    kwargs: dict          # URL arguments
-    org: Organization | None  # the organization the object belongs to (None: it belongs to an area only)
-    instance: Model       # the row a request could change
-    payload: dict = field(default_factory=dict)  # a VALID change, so a refusal is the code's, not the form's
 
 
 def _org_url(kind: str) -> Callable[[World, str], Target]:
@@ -123,12 +116,18 @@ OBJECT_URLS: dict[str, Callable[[World, str], Target]] = {
     "notify:detail": _message,
     "notify:retry": _message,
 }
+# Each vaccination screen module lists its own URLs in tests/sweep_<area>.py.
+for _area in (sweep_doses, sweep_stock, sweep_campaigns, sweep_coverage):
+    OBJECT_URLS.update(_area.OBJECT_URLS)
 # Lists whose URL takes arguments (formats): swept like the pages without arguments.
 LIST_URLS = {
     "people:export": [{"fmt": "csv"}, {"fmt": "xlsx"}],
     "organizations:export": [{"fmt": "csv"}, {"fmt": "xlsx"}],
     "audit:export": [{"fmt": "csv"}, {"fmt": "xlsx"}],
 }
+for _area in (sweep_doses, sweep_stock, sweep_campaigns, sweep_coverage):
+    LIST_URLS.update(_area.LIST_URLS)
+    PUBLIC.update(_area.PUBLIC)
 
 
 def all_url_names() -> list[tuple[str, list[str]]]:
@@ -174,11 +173,12 @@ def foreign_markers(world: World, user_key: tuple[str, str]) -> list[str]:
         return []
     markers = [m for other in COMMUNES if other != home
                for m in (f"ORG {other}-", f"USER {other}.", f"JOB {other}", f"PERSON {other}", f"IMPORT {other}",
-                         f"OUTBOX {other}")]
+                         f"OUTBOX {other}", f"SITE {other}", f"LOT {other}")]
     if role not in (Role.COMMUNE_STATION, Role.MOBILE_STATION):
         own = world.users[user_key].organization.name
         markers += [o.name for o in world.orgs.values() if o.name != own]
-        markers += [f"JOB {home}", f"PERSON {home}", f"IMPORT {home}", f"OUTBOX {home}"]
+        markers += [f"JOB {home}", f"PERSON {home}", f"IMPORT {home}", f"OUTBOX {home}", f"SITE {home}",
+                    f"LOT {home}"]
     return markers
 
 

@@ -18,6 +18,21 @@ from epicommand.core.text import fold
 from epicommand.imports.models import ImportRun
 from epicommand.notify.models import Message
 from epicommand.people.models import DuplicateCandidate, Merge, Person, ReferenceCandidate, ReferenceRecord
+from epicommand.vaccination import stock
+from epicommand.vaccination.models import (
+    Aefi,
+    AllocationLine,
+    AllocationPlan,
+    Certificate,
+    Dispatch,
+    Dose,
+    Lot,
+    Movement,
+    Product,
+    Reminder,
+    Session,
+    Site,
+)
 
 PASSWORD = "Mật-khẩu-thử-2026"
 COMMUNES = {"home": "Mường Tè", "neighbour": "Bum Tở", "unrelated": "Đoàn Kết"}
@@ -49,6 +64,7 @@ class World:
     pairs: dict[str, DuplicateCandidate] = field(default_factory=dict)
     merges: dict[str, Merge] = field(default_factory=dict)
     messages: dict[str, Message] = field(default_factory=dict)
+    vaccination: Vaccination | None = None
 
     def user(self, role: str, where: str = "home") -> User:
         return self.users[("province", role) if role in PROVINCE_ROLES else (where, role)]
@@ -158,4 +174,58 @@ def build_world() -> World:
         )
     for role in PROVINCE_ROLES:
         world.users[("province", role)] = make_user(f"province.{role}", role, place=province)
+    add_vaccination(world)
     return world
+
+
+@dataclass
+class Vaccination:
+    """Each commune's vaccination rows: a site run by its station and a session today there, a lot in the
+    station's stock, a dose given to its person with an AEFI, a certificate, a dispatch from the provincial
+    CDC, an allocation line and a reminder. Names carry the commune marker (SITE/LOT <key>)."""
+
+    cdc: Organization
+    sites: dict[str, Site] = field(default_factory=dict)
+    sessions: dict[str, Session] = field(default_factory=dict)
+    lots: dict[str, Lot] = field(default_factory=dict)
+    doses: dict[str, Dose] = field(default_factory=dict)
+    aefis: dict[str, Aefi] = field(default_factory=dict)
+    certificates: dict[str, Certificate] = field(default_factory=dict)
+    dispatches: dict[str, Dispatch] = field(default_factory=dict)
+    plan: AllocationPlan | None = None
+    lines: dict[str, AllocationLine] = field(default_factory=dict)
+    reminders: dict[str, Reminder] = field(default_factory=dict)
+
+
+def add_vaccination(world: World) -> None:
+    from datetime import date, timedelta
+
+    from django.utils import timezone
+
+    cdc = Organization.objects.create(name="ORG province-cdc", name_folded="org province-cdc", kind=K.CDC,
+                                      place=world.province)
+    world.vaccination = v = Vaccination(cdc=cdc)
+    pfizer = Product.objects.get(key="pfizer")
+    today = timezone.localdate()
+    v.plan = AllocationPlan.objects.create(product=pfizer, source=cdc, doses=600)
+    for number, key in enumerate(COMMUNES, start=1):
+        commune, station = world.communes[key], world.orgs[(key, K.COMMUNE_STATION)]
+        v.sites[key] = site = Site.objects.create(name=f"SITE {key}", commune=commune, organization=station)
+        v.sessions[key] = session = Session.objects.create(site=site, date=today, team=f"Team {key}")
+        v.lots[key] = lot = Lot.objects.create(product=pfizer, number=f"LOT {key}", expiry=today + timedelta(days=90),
+                                               doses_per_vial=6)
+        stock.move(holder=station, lot=lot, doses=60, kind=Movement.Kind.RECEIPT, by=None)
+        person = world.people[key]
+        v.doses[key] = dose = Dose.objects.create(
+            person=person, product=pfizer, lot=lot, lot_number=lot.number, given_on=today, number=1,
+            session=session, site=site, organization=station, vaccinator=world.users[(key, Role.COMMUNE_STATION)])
+        v.aefis[key] = Aefi.objects.create(dose=dose, symptoms=["fever"], onset=timezone.now(),
+                                           severity=Aefi.Severity.MILD)
+        v.certificates[key] = Certificate.objects.create(
+            person=person, token=f"EC1.TEST{number}.SIGNATURE", payload={"n": "P.A.", "d": [[str(today), "PF", 1]],
+                                                                      "iat": str(date.today())})
+        v.dispatches[key] = Dispatch.objects.create(sender=cdc, recipient=station, lot=lot, doses=12)
+        v.lines[key] = AllocationLine.objects.create(plan=v.plan, commune=commune, recipient=station, gap=100,
+                                                     suggested=200, doses=200)
+        v.reminders[key] = Reminder.objects.create(commune=commune, message=world.messages[key],
+                                                   figures={"first": 0.5})

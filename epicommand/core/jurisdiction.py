@@ -30,6 +30,11 @@ class Scope:
     organization: tuple[str, ...] = ()
     # Capability needed to change rows of this model.
     manage: str | None = None
+    # Lookups to a current Place for rows an organization serves where it stands: a role holding
+    # `served_cap` (a vaccination site) may find the people living in its organization's commune to serve
+    # them, through `served_to()` only; `visible_to()` (the register, the health book) is unchanged.
+    served: tuple[str, ...] = ()
+    served_cap: str | None = None
 
 
 _SCOPES: dict[type[models.Model], Scope] = {}
@@ -110,6 +115,50 @@ def visible_to(user: User, queryset: QuerySet | type[models.Model]) -> QuerySet:
     return qs.none() if condition is None else qs.filter(condition)
 
 
+def served_to(user: User, queryset: QuerySet | type[models.Model]) -> QuerySet:
+    """The rows a user may act on to serve people (record a dose): what they see, and for an organization
+    role holding the model's `served_cap`, the rows placed in the commune where its organization stands."""
+    qs = queryset._default_manager.all() if isinstance(queryset, type) else queryset
+    scope = scope_of(qs.model)
+    if scope.served_cap is None or not can(user, scope.served_cap):
+        return qs.none()
+    if is_place_scoped(user):
+        return visible_to(user, qs)
+    organization = user.organization if user.role in ORGANIZATION_ROLES and user.organization_id else None
+    if organization is None or not organization.is_active or organization.place_id is None or not scope.served:
+        return qs.none()
+    ids = list(places_within(organization.place).values_list("id", flat=True))
+    condition = Q(pk__in=[])
+    for lookup in scope.served:
+        condition |= Q(**{f"{lookup}__in": ids})
+    return qs.filter(condition)
+
+
+def get_served_for_user(user: User, queryset: QuerySet | type[models.Model], pk: object):
+    """One row from `served_to()`; 404 (and a "denied" audit event for an existing row) otherwise."""
+    qs = queryset._default_manager.all() if isinstance(queryset, type) else queryset
+    try:
+        pk = qs.model._meta.pk.to_python(pk)
+    except (ValidationError, TypeError, ValueError):
+        raise Http404 from None
+    obj = served_to(user, qs).filter(pk=pk).first()
+    if obj is None:
+        _deny(user, qs.model, pk)
+        raise Http404
+    return obj
+
+
+def _deny(user: User, model: type[models.Model], pk: object) -> None:
+    """Audit a request for an existing row outside the user's reach (a missing row leaves nothing)."""
+    if model._base_manager.filter(pk=pk).exists():
+        from . import audit
+
+        audit.record(
+            actor=user, action=AuditEvent.Action.DENIED, object_type=model._meta.label,
+            object_id=str(pk), place=user.jurisdiction_place,
+        )
+
+
 def can(user: User, capability: str) -> bool:
     return bool(user.is_authenticated and user.is_active and capability in capabilities(user.role))
 
@@ -132,13 +181,7 @@ def get_for_user(user: User, queryset: QuerySet | type[models.Model], pk: object
         raise Http404 from None  # a tampered id ("abc") is as missing as any other
     obj = visible_to(user, qs).filter(pk=pk).first()
     if obj is None:
-        if qs.model._base_manager.filter(pk=pk).exists():
-            from . import audit
-
-            audit.record(
-                actor=user, action=AuditEvent.Action.DENIED, object_type=qs.model._meta.label,
-                object_id=str(pk), place=user.jurisdiction_place,
-            )
+        _deny(user, qs.model, pk)
         raise Http404
     if write:
         manage = scope_of(qs.model).manage

@@ -35,22 +35,36 @@ class Cap:
     PEOPLE_IMPORT = "people.import"
     PEOPLE_RECONCILE = "people.reconcile"
     NOTIFY_MANAGE = "notify.manage"
+    # Vaccination: the catalogue, campaigns and coverage are read by every vaccination role; stock is
+    # kept by whoever holds it; allocation and reminders are the province's; doses by vaccinators.
+    VACCINATION_VIEW = "vaccination.view"
+    VACCINATION_PLAN = "vaccination.plan"          # campaigns, sites, sessions
+    STOCK_MANAGE = "vaccination.stock"             # receipts, wastage, confirming a dispatch received
+    STOCK_ALLOCATE = "vaccination.allocate"        # allocation plans and dispatches to communes
+    DOSES_RECORD = "vaccination.record"            # screening, doses, AEFI, certificates
+    COVERAGE_REMIND = "vaccination.remind"         # reminders to low-coverage communes
 
 
 _BASE = {Cap.PLACES_VIEW, Cap.ORGS_VIEW, Cap.POLICIES_VIEW, Cap.JOBS_VIEW}
 
 # The register: commune stations keep it; province officers oversee and reconcile it.
 _REGISTER = {Cap.PEOPLE_VIEW, Cap.PEOPLE_MANAGE, Cap.PEOPLE_IMPORT}
+# Vaccination at the commune: plan sessions, keep the station's stock, vaccinate.
+_VACCINATE = {Cap.VACCINATION_VIEW, Cap.VACCINATION_PLAN, Cap.STOCK_MANAGE, Cap.DOSES_RECORD}
+# The province also allocates vaccine and reminds communes.
+_VACCINATION_PROVINCE = _VACCINATE | {Cap.STOCK_ALLOCATE, Cap.COVERAGE_REMIND}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.COMMAND: frozenset(_BASE | _REGISTER | {Cap.ORGS_MANAGE, Cap.ACCOUNTS_MANAGE, Cap.POLICIES_EDIT,
-                                                 Cap.AUDIT_VIEW, Cap.PEOPLE_RECONCILE, Cap.NOTIFY_MANAGE}),
-    Role.HEALTH_OFFICER: frozenset(_BASE | _REGISTER | {Cap.ORGS_MANAGE, Cap.ACCOUNTS_MANAGE, Cap.POLICIES_EDIT,
-                                                        Cap.PEOPLE_RECONCILE, Cap.NOTIFY_MANAGE}),
-    Role.COMMUNE_STATION: frozenset(_BASE | _REGISTER | {Cap.ORGS_MANAGE, Cap.ACCOUNTS_MANAGE}),
-    Role.MOBILE_STATION: frozenset(_BASE | {Cap.PEOPLE_VIEW}),
+                                                 Cap.AUDIT_VIEW, Cap.PEOPLE_RECONCILE, Cap.NOTIFY_MANAGE}
+                                | _VACCINATION_PROVINCE),
+    Role.HEALTH_OFFICER: frozenset(_BASE | _REGISTER | _VACCINATION_PROVINCE | {
+        Cap.ORGS_MANAGE, Cap.ACCOUNTS_MANAGE, Cap.POLICIES_EDIT, Cap.PEOPLE_RECONCILE, Cap.NOTIFY_MANAGE}),
+    Role.COMMUNE_STATION: frozenset(_BASE | _REGISTER | _VACCINATE | {Cap.ORGS_MANAGE, Cap.ACCOUNTS_MANAGE}),
+    Role.MOBILE_STATION: frozenset(_BASE | {Cap.PEOPLE_VIEW, Cap.VACCINATION_VIEW, Cap.DOSES_RECORD}),
     Role.FACILITY: frozenset(_BASE),
-    Role.VACCINATION_SITE: frozenset(_BASE),
+    # A site vaccinates the people of the commune it stands in (see jurisdiction: served area).
+    Role.VACCINATION_SITE: frozenset(_BASE | {Cap.VACCINATION_VIEW, Cap.STOCK_MANAGE, Cap.DOSES_RECORD}),
     Role.CHECKPOINT: frozenset(_BASE),
     Role.ESTABLISHMENT: frozenset(_BASE),
     Role.DEPARTMENT: frozenset(_BASE),

@@ -17,7 +17,9 @@ class PeopleConfig(AppConfig):
         from .models import DuplicateCandidate, Household, Merge, Person, ReferenceCandidate
 
         # People belong to their commune; facility scoping (patients) is added by the cases app.
-        register(Person, Scope(place=("commune",), manage=Cap.PEOPLE_MANAGE))
+        # A vaccination site finds the people of the commune it stands in, to vaccinate them (served_to).
+        register(Person, Scope(place=("commune",), manage=Cap.PEOPLE_MANAGE, served=("commune",),
+                               served_cap=Cap.DOSES_RECORD))
         register(Household, Scope(place=("commune",), manage=Cap.PEOPLE_MANAGE))
         register(ReferenceCandidate, Scope(place=("person__commune",), manage=Cap.PEOPLE_RECONCILE))
         register(DuplicateCandidate, Scope(place=("first__commune",), manage=Cap.PEOPLE_RECONCILE))

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from epicommand.core.models import Organization
+from epicommand.core.models import Organization, Place
 
 
 class Product(models.Model):
@@ -108,3 +108,80 @@ class Movement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.doses:+d} {self.lot}"
+
+
+class AllocationPlan(models.Model):
+    """How the province shares the doses of one vaccine it holds among communes. Suggested from each
+    commune's coverage gap, edited by the officer, then dispatched line by line."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        DISPATCHED = "dispatched", _("Dispatched")
+
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+", verbose_name=_("vaccine"))
+    source = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("dispatched from"))
+    doses = models.PositiveIntegerField(_("doses to allocate"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("allocation plan")
+        verbose_name_plural = _("allocation plans")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.product} · {self.doses} · {self.created_at:%d/%m/%Y}" if self.created_at else str(self.product)
+
+
+class AllocationLine(models.Model):
+    plan = models.ForeignKey(AllocationPlan, on_delete=models.CASCADE, related_name="lines")
+    commune = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="+", verbose_name=_("commune"))
+    recipient = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("receiving unit"))
+    gap = models.IntegerField(_("people not yet covered"), default=0)
+    suggested = models.PositiveIntegerField(_("suggested doses"), default=0)
+    doses = models.PositiveIntegerField(_("doses"), default=0)
+
+    class Meta:
+        verbose_name = _("allocation line")
+        verbose_name_plural = _("allocation lines")
+        ordering = ["plan", "-gap", "id"]
+        constraints = [models.UniqueConstraint(fields=["plan", "commune"], name="allocation_line_commune_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.commune}: {self.doses}"
+
+
+class Dispatch(models.Model):
+    """Doses of a lot sent from one unit to another. They leave the sender's stock when sent and enter
+    the receiver's when the receiver confirms; until then they are in transit, visible to both."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("In transit")
+        RECEIVED = "received", _("Received")
+
+    sender = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("from"))
+    recipient = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("to"))
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="+", verbose_name=_("lot"))
+    doses = models.PositiveIntegerField(_("doses"))
+    line = models.ForeignKey(AllocationLine, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="dispatches")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SENT)
+    received_doses = models.PositiveIntegerField(_("doses received"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    sent_at = models.DateTimeField(auto_now_add=True)
+    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    received_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("dispatch")
+        verbose_name_plural = _("dispatches")
+        ordering = ["-sent_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.lot} · {self.doses} → {self.recipient}"

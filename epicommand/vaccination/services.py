@@ -1,0 +1,287 @@
+"""Recording doses and what goes with them: screening, eligibility with its override, drawing the lot,
+undo, AEFI reports and certificates. Each function is one transaction with its audit events; coverage
+is refreshed inside it (coverage.refresh_people)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from epicommand.core import audit
+from epicommand.core.jurisdiction import can
+from epicommand.core.models import AuditEvent, Organization, User
+from epicommand.core.policies import PolicyMissing, policy
+from epicommand.core.roles import Cap, Role
+from epicommand.notify.services import notify
+from epicommand.people.models import Person
+
+from . import certificates, coverage, stock
+from .eligibility import Candidate, PastDose, Rules, Verdict
+from .models import Aefi, Certificate, Dose, DoseKind, Lot, Movement, Product, Screening, Session, SessionLot
+
+# Short product codes printed in certificates (the QR payload stays small).
+SHORT_CODES = {"astrazeneca": "AZ", "pfizer": "PF", "moderna": "MD", "sputnik_v": "SP", "vero_cell": "VC",
+               "hayat_vax": "HV", "janssen": "JJ", "abdala": "AB"}
+
+
+class Ineligible(Exception):
+    """The rules refuse this dose; `verdict` says why. Pass `override_reason` to record it anyway."""
+
+    def __init__(self, verdict: Verdict):
+        super().__init__("; ".join(verdict.reasons))
+        self.verdict = verdict
+
+
+class DoseRefused(Exception):
+    """The dose cannot be recorded (session closed, expired lot, no stock…): the message is for the user."""
+
+
+@dataclass(frozen=True)
+class Recorded:
+    dose: Dose | None
+    screening: Screening
+    verdict: Verdict | None
+
+
+def undo_minutes(on: date) -> int:
+    try:
+        return int(policy("vaccination.dose_undo_minutes", on))
+    except PolicyMissing:
+        return 10
+
+
+def candidate_for(person: Person, *, excluding: int | None = None) -> Candidate:
+    doses = Dose.objects.filter(person=person).exclude(pk=excluding).values_list("given_on", "product__key", "kind")
+    return Candidate(birth_date=person.birth_date, birth_year=person.birth_year,
+                     doses=tuple(PastDose(day, product, kind) for day, product, kind in doses),
+                     pregnant=person.pregnant)
+
+
+def judge(person: Person, product: Product, on: date) -> Verdict:
+    return Rules(on).check(candidate_for(person), product.key)
+
+
+def lots_available(holder: Organization, product: Product, on: date) -> list[tuple[Lot, int]]:
+    """Lots of the product the holder has in stock and that have not expired on `on`, earliest expiry first."""
+    from .models import Stock
+
+    rows = (Stock.objects.filter(holder=holder, lot__product=product, lot__expiry__gte=on, doses__gt=0)
+            .select_related("lot__product").order_by("lot__expiry", "lot__number"))
+    return [(row.lot, row.doses) for row in rows]
+
+
+def record_dose(*, actor: User, person: Person, session: Session, product: Product, lot: Lot | None = None,
+                answers: dict[str, bool] | None = None, temperature=None, outcome: str = Screening.Outcome.PROCEED,
+                screening_note: str = "", override_reason: str = "", on: date | None = None) -> Recorded:
+    """Screen the person and, when the outcome is to vaccinate, record the dose drawn from the session's
+    stock. Raises Ineligible (rules refuse, no override), DoseRefused or stock.OutOfStock; nothing is
+    written then, except that a deferral or referral is itself recorded."""
+    if not can(actor, Cap.DOSES_RECORD):
+        raise PermissionDenied
+    on = on or timezone.localdate()
+    # Read afresh: the session may have been closed since the page was loaded.
+    if Session.objects.filter(pk=session.pk, status=Session.Status.CLOSED).exists():
+        raise DoseRefused(_("This session is closed."))
+    if session.date != on:
+        raise DoseRefused(_("This session is on %(date)s: doses are recorded on the day they are given.")
+                          % {"date": session.date.strftime("%d/%m/%Y")})
+    if outcome not in Screening.Outcome.values:
+        raise ValidationError(_("Choose the outcome of the screening."))
+    override_reason = (override_reason or "").strip()
+    with transaction.atomic():
+        screening = Screening.objects.create(person=person, session=session, answers=answers or {},
+                                             temperature=temperature, outcome=outcome, note=screening_note[:255],
+                                             by=actor)
+        if outcome != Screening.Outcome.PROCEED:
+            audit.record(actor=actor, action=AuditEvent.Action.CREATE, obj=screening,
+                         place=person.commune, changes={"outcome": [None, outcome]})
+            return Recorded(None, screening, None)
+        # Lock the person's row: two vaccinators saving the same person at once cannot both pass the checks.
+        Person.objects.select_for_update().filter(pk=person.pk).first()
+        verdict = judge(person, product, on)
+        if not verdict.eligible and not override_reason:
+            raise Ineligible(verdict)
+        holder = session.site.organization
+        if lot is None:
+            available = lots_available(holder, product, on)
+            if not available:
+                raise stock.OutOfStock(_("Out of stock: no lot of %(product)s left at %(holder)s.")
+                                       % {"product": product.name, "holder": holder.name})
+            lot = available[0][0]
+        if lot.product_id != product.pk:
+            raise DoseRefused(_("Lot %(lot)s is not %(product)s.") % {"lot": lot.number, "product": product.name})
+        if lot.expiry < on:
+            raise DoseRefused(_("Lot %(lot)s expired on %(date)s.")
+                              % {"lot": lot.number, "date": lot.expiry.strftime("%d/%m/%Y")})
+        kind = DoseKind.BOOSTER if verdict.kind == "booster" else DoseKind.PRIMARY
+        dose = Dose.objects.create(
+            person=person, product=product, lot=lot, lot_number=lot.number, given_on=on, number=verdict.dose_number,
+            kind=kind, session=session, site=session.site, organization=holder, vaccinator=actor,
+            screening=screening, override_codes=list(verdict.codes) if not verdict.eligible else [],
+            override_reason=override_reason if not verdict.eligible else "")
+        stock.move(holder=holder, lot=lot, doses=-1, kind=Movement.Kind.ADMINISTERED, by=actor,
+                   reference=f"dose:{dose.pk}")
+        _count_vial(session, lot, +1)
+        if session.status == Session.Status.PLANNED:
+            Session.objects.filter(pk=session.pk, status=Session.Status.PLANNED).update(status=Session.Status.OPEN)
+        coverage.refresh_people([person.pk], on=on)
+        changes = {"product": [None, product.key], "lot": [None, lot.number], "number": [None, dose.number],
+                   "kind": [None, kind]}
+        if verdict.eligible:
+            audit.record(actor=actor, action=AuditEvent.Action.CREATE, obj=dose, place=person.commune,
+                         changes=changes)
+        else:
+            # The override is the audit event's reason: who overrode which rules, and why, kept forever.
+            audit.record(actor=actor, action=AuditEvent.Action.CREATE, obj=dose, place=person.commune,
+                         changes={**changes, "override": [None, list(verdict.codes)]}, reason=override_reason)
+    return Recorded(dose, screening, verdict)
+
+
+def _count_vial(session: Session, lot: Lot, delta: int) -> None:
+    row, _created = SessionLot.objects.get_or_create(session=session, lot=lot)
+    SessionLot.objects.filter(pk=row.pk).update(doses_given=F("doses_given") + delta)
+    row.refresh_from_db(fields=["doses_given", "vials_opened"])
+    needed = math.ceil(row.doses_given / max(lot.doses_per_vial, 1))
+    if needed > row.vials_opened:
+        SessionLot.objects.filter(pk=row.pk, vials_opened__lt=needed).update(vials_opened=needed)
+
+
+def may_undo(user: User, dose: Dose, now=None) -> bool:
+    now = now or timezone.now()
+    return (dose.undone_at is None and not dose.historical and dose.vaccinator_id == user.pk
+            and now - dose.recorded_at <= timedelta(minutes=undo_minutes(dose.given_on)))
+
+
+def undo_dose(*, actor: User, dose: Dose) -> Dose:
+    """Take back a dose recorded by mistake, within the policy's minutes, by its vaccinator: the dose
+    stays (marked undone, for the audit trail), its vaccine returns to the stock."""
+    if not may_undo(actor, dose):
+        raise DoseRefused(_("This dose can no longer be undone: only its vaccinator may, within %(n)s minutes.")
+                          % {"n": undo_minutes(dose.given_on)})
+    with transaction.atomic():
+        if not Dose.objects.filter(pk=dose.pk, undone_at__isnull=True).update(undone_at=timezone.now(),
+                                                                               undone_by=actor):
+            raise DoseRefused(_("This dose was already undone."))
+        if dose.lot_id and dose.organization_id:
+            stock.move(holder=dose.organization, lot=dose.lot, doses=+1, kind=Movement.Kind.UNDONE, by=actor,
+                       reference=f"dose:{dose.pk}")
+            if dose.session_id:
+                _count_vial(dose.session, dose.lot, -1)
+        coverage.refresh_people([dose.person_id], on=dose.given_on)
+        audit.record(actor=actor, action=AuditEvent.Action.DELETE, obj=dose, place=dose.person.commune,
+                     changes={"undone": [False, True]})
+    dose.refresh_from_db()
+    return dose
+
+
+def close_session(*, actor: User, session: Session) -> list[Movement]:
+    """Close the session; what is left in its opened vials is discarded as open-vial wastage."""
+    if not can(actor, Cap.VACCINATION_PLAN) and not can(actor, Cap.DOSES_RECORD):
+        raise PermissionDenied
+    movements = []
+    with transaction.atomic():
+        if not Session.objects.filter(pk=session.pk).exclude(status=Session.Status.CLOSED).update(
+                status=Session.Status.CLOSED, closed_at=timezone.now()):
+            raise DoseRefused(_("This session is closed."))
+        holder = session.site.organization
+        for row in SessionLot.objects.filter(session=session).select_related("lot"):
+            left = row.vials_opened * row.lot.doses_per_vial - row.doses_given - row.discarded
+            if left <= 0:
+                continue
+            available = min(left, stock.balance(holder, row.lot))
+            if available > 0:
+                movements.append(stock.move(holder=holder, lot=row.lot, doses=-available, kind=Movement.Kind.WASTED,
+                                            reason=Movement.Waste.OPEN_VIAL, by=actor,
+                                            reference=f"session:{session.pk}"))
+                SessionLot.objects.filter(pk=row.pk).update(discarded=F("discarded") + available)
+        audit.record(actor=actor, action=AuditEvent.Action.UPDATE, obj=session,
+                     place=session.site.commune, changes={"status": [session.status, Session.Status.CLOSED]})
+    return movements
+
+
+# ---- AEFI ---------------------------------------------------------------------------------------------
+
+def report_aefi(*, actor: User, dose: Dose, symptoms: list[str], onset, severity: str, outcome: str,
+                description: str = "") -> Aefi:
+    """Attach an adverse event to a dose; a serious one alerts the CDC at once (through the outbox)."""
+    if not can(actor, Cap.DOSES_RECORD):
+        raise PermissionDenied
+    if severity not in Aefi.Severity.values or outcome not in Aefi.Outcome.values:
+        raise ValidationError(_("Choose the severity and the outcome."))
+    if onset is None:
+        raise ValidationError(_("Give the time the symptoms began."))
+    onset_day = timezone.localtime(onset).date() if hasattr(onset, "tzinfo") else onset
+    if onset_day < dose.given_on:
+        raise ValidationError(_("The symptoms cannot begin before the dose (%(date)s).")
+                              % {"date": dose.given_on.strftime("%d/%m/%Y")})
+    with transaction.atomic():
+        aefi = Aefi.objects.create(dose=dose, symptoms=list(symptoms), onset=onset, severity=severity,
+                                   outcome=outcome, description=description, reported_by=actor)
+        audit.record(actor=actor, action=AuditEvent.Action.CREATE, obj=aefi, place=dose.person.commune,
+                     changes={"severity": [None, severity], "outcome": [None, outcome]})
+        if severity == Aefi.Severity.SERIOUS:
+            _alert_cdc(actor, aefi)
+    return aefi
+
+
+def _alert_cdc(actor: User, aefi: Aefi) -> None:
+    dose = aefi.dose
+    person = dose.person
+    body = _("Serious adverse event after vaccination: %(product)s dose %(number)s, lot %(lot)s, given on %(day)s "
+             "at %(site)s. Onset %(onset)s, outcome: %(outcome)s. Person #%(person)s, %(commune)s.") % {
+        "product": dose.product.name, "number": dose.number, "lot": dose.lot_number or "-",
+        "day": dose.given_on.strftime("%d/%m/%Y"), "site": dose.site or dose.site_name or "-",
+        "onset": timezone.localtime(aefi.onset).strftime("%d/%m/%Y %H:%M") if hasattr(aefi.onset, "tzinfo")
+        else aefi.onset, "outcome": aefi.get_outcome_display(), "person": person.pk,
+        "commune": person.commune.name}
+    subject = _("Serious AEFI: %(product)s, %(commune)s") % {"product": dose.product.name,
+                                                             "commune": person.commune.name}
+    cdcs = list(Organization.objects.filter(kind=Organization.Kind.CDC, is_active=True))
+    for cdc in cdcs:
+        for channel in ("email", "sms"):
+            notify(channel=channel, body=body, subject=subject, sender=actor, organization=cdc, kind="aefi.serious",
+                   about=aefi, place=person.commune)
+    if not cdcs:  # no CDC organization registered yet: the province's health officers hear of it instead
+        for officer in User.objects.filter(role=Role.HEALTH_OFFICER, is_active=True):
+            notify(channel="email", body=body, subject=subject, sender=actor, recipient=officer,
+                   kind="aefi.serious", about=aefi, place=person.commune)
+
+
+# ---- certificates -------------------------------------------------------------------------------------
+
+def certificate_doses(person: Person) -> list[Dose]:
+    return list(Dose.objects.filter(person=person).select_related("product").order_by("given_on", "id"))
+
+
+def issue_certificate(*, actor: User, person: Person, on: date | None = None) -> Certificate:
+    """Sign a certificate of the person's live doses. Valid for a year from issue (policy
+    `vaccination.certificate_valid_days` when set)."""
+    if not can(actor, Cap.DOSES_RECORD):
+        raise PermissionDenied
+    on = on or timezone.localdate()
+    doses = certificate_doses(person)
+    if not doses:
+        raise DoseRefused(_("No dose is recorded: there is nothing to certify."))
+    try:
+        days = int(policy("vaccination.certificate_valid_days", on))
+    except PolicyMissing:
+        days = 365
+    with transaction.atomic():
+        certificate = Certificate.objects.create(person=person, token="", payload={}, issued_by=actor)
+        payload = certificates.payload_for(
+            certificate_id=str(certificate.pk), full_name=person.full_name, birth_year=person.birth_year,
+            doses=[(d.given_on, SHORT_CODES.get(d.product.key, d.product.key[:2].upper()), d.number) for d in doses],
+            issued=on, valid_until=on + timedelta(days=days))
+        certificate.token = certificates.sign(payload)
+        certificate.payload = certificates.verify(certificate.token, today=on)
+        certificate.save(update_fields=["token", "payload"])
+        audit.record(actor=actor, action=AuditEvent.Action.CREATE, obj=certificate, place=person.commune,
+                     changes={"doses": [None, len(doses)]})
+    return certificate

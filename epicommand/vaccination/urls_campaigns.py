@@ -1,0 +1,3 @@
+"""campaigns screens (see urls.py)."""
+
+urlpatterns: list = []

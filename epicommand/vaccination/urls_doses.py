@@ -1,0 +1,3 @@
+"""doses screens (see urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""stock screens (see urls.py)."""
+
+urlpatterns: list = []
