@@ -5,11 +5,32 @@ import json
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from .jurisdiction import assignable_places, grant_problems, visible_to
 from .models import AuditEvent, Organization, Place, User
 from .roles import Role, capabilities
+
+
+class FastSelect(forms.Select):
+    """A single select written out in Python. Django renders each option through a template, which made the
+    filter forms (38 communes, 54 ethnic groups…) half the time of a list page; the HTML is the same."""
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = []
+        for group_name, options, _index in widget["optgroups"]:
+            rendered = format_html_join("", "<option value=\"{}\"{}>{}</option>", (
+                (option["value"] if option["value"] is not None else "",
+                 flatatt({**option["attrs"], "selected": option["selected"]}), option["label"])
+                for option in options))
+            parts.append(format_html('<optgroup label="{}">{}</optgroup>', group_name, rendered)
+                         if group_name else rendered)
+        return format_html('<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]),
+                           SafeString("".join(parts)))
 
 
 class StyledForm:
@@ -28,6 +49,8 @@ class StyledForm:
                 css = "form-check-input"
             elif isinstance(widget, forms.Select):
                 css = "form-select"
+                if type(widget) is forms.Select:
+                    widget.__class__ = FastSelect
             else:
                 css = "form-control"
             widget.attrs["class"] = css
