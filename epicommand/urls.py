@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from epicommand.dashboard import views as dashboard
+from epicommand.vaccination import views_certificates
 
 urlpatterns = [
     path("", dashboard.home, name="home"),
@@ -9,4 +10,5 @@ urlpatterns = [
     path("imports/", include("epicommand.imports.urls")),
     path("notify/", include("epicommand.notify.urls")),
     path("vaccination/", include("epicommand.vaccination.urls")),
+    path("verify/<str:token>", views_certificates.verify, name="verify"),
 ]

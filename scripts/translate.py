@@ -47,6 +47,7 @@ def main(paths: list[str]) -> int:
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
                 entry.previous_msgid = None
+                entry.previous_msgid_plural = None
         catalogue.wrapwidth = 0
         catalogue.save(str(PO))
         call_command("compile_translations", verbosity=0)

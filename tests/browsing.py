@@ -2,7 +2,26 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from django.utils import translation
+from django.utils.translation import gettext
+
 from .world import PASSWORD
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def vi(message: str) -> str:
+    """A message as the interface shows it by default (Vietnamese)."""
+    with translation.override("vi"):
+        return gettext(message)
+
+
+def snap(page, name: str) -> None:
+    """A full-page screenshot under test-artifacts/, for a human to look at after the run."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
 
 
 def log_in(page, base_url: str, username: str, password: str = PASSWORD) -> None:

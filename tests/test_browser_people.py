@@ -24,26 +24,13 @@ from epicommand.core.roles import Role
 from epicommand.imports.models import ImportRun
 from epicommand.people.models import Person
 
-from .browsing import fits_width, log_in, open_menu_if_collapsed
+from .browsing import fits_width, log_in, open_menu_if_collapsed, snap, vi
 from .workbooks import VALID_NAMES, messy_workbook
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 # Sheet rows of messy_workbook() that must be rejected (the header is sheet row 4, data from row 5).
 REJECTED_ROWS = {9, 10, 11, 12, 13}
-
-
-def vi(message: str) -> str:
-    """A message as the interface shows it by default (Vietnamese)."""
-    with translation.override("vi"):
-        return gettext(message)
-
-
-def snap(page, name: str) -> None:
-    """An extra screenshot of an intermediate screen, next to the fixture's final one."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
 
 
 def run_worker() -> None:

@@ -15,6 +15,7 @@ from epicommand.notify.models import Message
 from epicommand.people.models import Person
 from epicommand.vaccination import certificates, coverage, services, stock
 from epicommand.vaccination.models import (
+    Aefi,
     CoverageDay,
     Dose,
     Lot,
@@ -247,3 +248,157 @@ def test_fifty_vaccinators_recording_at_once_from_thirty_doses_record_exactly_th
     assert Dose.objects.filter(lot=lot).count() == 30
     assert SessionLot.objects.get(session=v.sessions["home"], lot=lot).doses_given == 30
     assert sum(f.people for f in CoverageDay.objects.filter(stage="first", commune=world.communes["home"])) == 30
+
+
+# ---- review fixes -----------------------------------------------------------------------------------------
+
+def _vi(message: str) -> str:
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    with translation.override("vi"):
+        return gettext(message)
+
+
+def _province_elsewhere():
+    from epicommand.core.models import Place
+
+    return Place.objects.create(structure="current", level="province", code="99", name="Tỉnh Khác",
+                                short_name="Khác", name_folded="tinh khac", path="99/")
+
+
+def test_a_serious_aefi_alerts_only_the_cdc_standing_at_the_persons_province(world):
+    """A commune may not register its own "CDC" to read every province's alerts, and another province's CDC
+    hears nothing of ours."""
+    from epicommand.core.models import Organization
+
+    K = Organization.Kind
+    fake = Organization.objects.create(name="CDC giả xã", name_folded="cdc gia xa", kind=K.CDC,
+                                       place=world.communes["home"])
+    elsewhere = Organization.objects.create(name="CDC tỉnh khác", name_folded="cdc tinh khac", kind=K.CDC,
+                                            place=_province_elsewhere())
+    services.report_aefi(actor=world.user(Role.COMMUNE_STATION), dose=world.vaccination.doses["home"],
+                         symptoms=["anaphylaxis"], onset=timezone.now(), severity="serious", outcome="hospitalised")
+    alerts = Message.objects.filter(kind="aefi.serious")
+    assert alerts.count() == 2 and {m.organization for m in alerts} == {world.vaccination.cdc}
+    assert not alerts.filter(organization__in=[fake, elsewhere]).exists()
+
+
+def test_without_a_provincial_cdc_only_the_provinces_health_officers_are_alerted(world):
+    from epicommand.core.models import Organization
+
+    from .world import make_user
+
+    # Only commune-level "CDC" units are left: they do not count, the officers hear of it instead.
+    Organization.objects.filter(pk=world.vaccination.cdc.pk).update(is_active=False)
+    Organization.objects.create(name="CDC giả xã", name_folded="cdc gia xa", kind=Organization.Kind.CDC,
+                                place=world.communes["home"])
+    stranger = make_user("other.officer", Role.HEALTH_OFFICER, place=_province_elsewhere())
+    services.report_aefi(actor=world.user(Role.COMMUNE_STATION), dose=world.vaccination.doses["home"],
+                         symptoms=["seizure"], onset=timezone.now(), severity="serious", outcome="hospitalised")
+    alerts = Message.objects.filter(kind="aefi.serious")
+    assert {m.recipient for m in alerts} == {world.user(Role.HEALTH_OFFICER)}
+    assert not alerts.filter(organization__isnull=False).exists() and not alerts.filter(recipient=stranger).exists()
+
+
+def test_the_same_aefi_reported_twice_in_a_row_is_refused_and_alerts_once(world):
+    dose, nurse = world.vaccination.doses["home"], world.user(Role.COMMUNE_STATION)
+    onset = timezone.now().replace(second=0, microsecond=0)
+    report = {"actor": nurse, "dose": dose, "onset": onset, "severity": "serious", "outcome": "hospitalised"}
+    first = services.report_aefi(symptoms=["breathing", "anaphylaxis"], **report)
+    with pytest.raises(services.AlreadyReported):
+        services.report_aefi(symptoms=["anaphylaxis", "breathing"], **report)
+    assert list(Aefi.objects.filter(dose=dose, severity="serious")) == [first]
+    assert Message.objects.filter(kind="aefi.serious").count() == 2  # e-mail and SMS to the one CDC, once
+    # A different report on the same dose is a new event, and the same one long after is one too.
+    services.report_aefi(symptoms=["seizure"], **report)
+    Aefi.objects.filter(dose=dose).update(reported_at=timezone.now() - timedelta(minutes=30))
+    services.report_aefi(symptoms=["breathing", "anaphylaxis"], **report)
+    assert Aefi.objects.filter(dose=dose, severity="serious").count() == 3
+
+
+def test_a_dose_cannot_be_undone_once_its_session_is_closed(world):
+    """Closing discards the rest of the opened vial; an undo afterwards would return wasted vaccine to stock."""
+    station, lot = world.org(K.COMMUNE_STATION), world.vaccination.lots["home"]
+    nurse = world.user(Role.COMMUNE_STATION)
+    dose = _record(world, _person(world, "Lò Thị Mai", date(1990, 5, 1)), lot=lot).dose
+    assert services.may_undo(nurse, dose)
+    services.close_session(actor=nurse, session=world.vaccination.sessions["home"])
+    after_close = stock.balance(station, lot)
+    assert not services.may_undo(nurse, dose)
+    with pytest.raises(services.DoseRefused) as refused:
+        services.undo_dose(actor=nurse, dose=dose)
+    assert str(refused.value) == _vi("This session is closed and what was left in its open vials was discarded: the "
+                                     "dose can no longer be undone.")
+    assert stock.balance(station, lot) == after_close and Dose.objects.filter(pk=dose.pk).exists()
+    assert not Movement.objects.filter(kind=Movement.Kind.UNDONE).exists()
+
+
+def test_the_timeline_sorts_an_aefi_at_dawn_after_that_days_dose(world):
+    """06:00 in Lai Châu is 23:00 UTC the day before: read on the UTC clock, the reaction came before the dose."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from epicommand.people import timeline
+
+    person = _person(world, "Lò Thị Mai", date(1990, 5, 1))
+    day = timezone.localdate() - timedelta(days=3)
+    dose = Dose.objects.create(person=person, product=Product.objects.get(key="pfizer"), given_on=day, number=1)
+    dawn = datetime(day.year, day.month, day.day, 6, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    Aefi.objects.create(dose=dose, symptoms=["fever"], onset=dawn, severity="mild")
+    Aefi.objects.create(dose=dose, symptoms=["rash"], onset=dawn - timedelta(days=1, hours=2), severity="mild")
+    with timezone.override("Asia/Ho_Chi_Minh"):
+        found = timeline.entries(person, world.user(Role.COMMUNE_STATION))
+    order = [entry.kind for entry in found if entry.kind in ("dose", "aefi")]
+    assert order == ["aefi", "dose", "aefi"]  # newest first: dawn of the dose day, the dose, the day before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_closing_a_session_while_a_dose_is_drawn_from_the_same_lot_never_fails(reference_data, monkeypatch):
+    """Another vaccinator draws from the lot between the close reading the balance and discarding the open vial:
+    the close holds the stock row, the draw waits and then finds nothing left, and the close succeeds."""
+    import threading
+
+    from django.db import connections
+
+    from epicommand.vaccination.models import Stock
+
+    from .world import build_world
+
+    world = build_world()
+    v, station = world.vaccination, world.org(K.COMMUNE_STATION)
+    lot = Lot.objects.create(product=Product.objects.get(key="pfizer"), number="LAST VIAL",
+                             expiry=timezone.localdate() + timedelta(days=30), doses_per_vial=6)
+    Stock.objects.filter(holder=station).delete()
+    stock.move(holder=station, lot=lot, doses=6, kind=Movement.Kind.RECEIPT, by=None)
+    _record(world, _person(world, "Lò Thị Mai", date(1990, 5, 1)), lot=lot)  # one vial opened, 5 doses left in it
+    original, outcomes, threads = stock.move, [], []
+
+    def draw() -> None:
+        try:
+            original(holder=station, lot=lot, doses=-1, kind=Movement.Kind.ADMINISTERED, by=None)
+            outcomes.append("drawn")
+        except stock.OutOfStock:
+            outcomes.append("out of stock")
+        finally:
+            connections.close_all()
+
+    def move_with_a_draw_in_between(**kwargs):
+        if kwargs["kind"] == Movement.Kind.WASTED and not outcomes:
+            other = threading.Thread(target=draw)
+            threads.append(other)
+            other.start()
+            other.join(timeout=2)  # done at once without the lock; waits for the close's commit with it
+            if other.is_alive():
+                outcomes.append("waited")
+        return original(**kwargs)
+
+    monkeypatch.setattr(stock, "move", move_with_a_draw_in_between)
+    movements = services.close_session(actor=world.user(Role.COMMUNE_STATION), session=v.sessions["home"])
+    monkeypatch.setattr(stock, "move", original)
+    for thread in threads:
+        thread.join(timeout=10)
+    assert [m.doses for m in movements] == [-5]
+    assert Session.objects.get(pk=v.sessions["home"].pk).status == Session.Status.CLOSED
+    assert stock.balance(station, lot) == 0
+    assert outcomes[-1] == "out of stock"

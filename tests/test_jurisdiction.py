@@ -143,3 +143,69 @@ def test_users_of_an_inactive_organization_see_nothing(world):
     Organization.objects.filter(pk=facility.pk).update(is_active=False)
     user = User.objects.get(pk=world.user(Role.FACILITY).pk)
     assert not visible_to(user, Organization).exists()
+
+
+# ---- serving, answering for a unit, areas -------------------------------------------------------------
+
+def test_a_vaccination_site_serves_the_people_of_its_commune_only_and_only_to_vaccinate(world):
+    from epicommand.core.jurisdiction import get_served_for_user, served_to
+    from epicommand.people.models import Person
+
+    site_staff = world.user(Role.VACCINATION_SITE)
+    served = set(served_to(site_staff, Person).values_list("full_name", flat=True))
+    assert "PERSON home An" in served and not [n for n in served if "neighbour" in n or "unrelated" in n]
+    assert not visible_to(site_staff, Person).exists()  # the register itself stays closed
+    with pytest.raises(Http404):
+        get_served_for_user(site_staff, Person, world.people["neighbour"].pk)
+    assert AuditEvent.objects.filter(action="denied", object_id=str(world.people["neighbour"].pk)).exists()
+    # A unit placed at the province serves nobody's register; a facility (no vaccination right) neither.
+    Organization.objects.filter(pk=site_staff.organization_id).update(place=world.province)
+    site_staff.refresh_from_db()
+    assert not served_to(site_staff, Person).exists()
+    assert not served_to(world.user(Role.FACILITY), Person).exists()
+
+
+def test_answering_for_a_unit_is_narrower_than_seeing_it(world):
+    from epicommand.core.jurisdiction import answers_for
+
+    station = world.org(K.COMMUNE_STATION)
+    officer = world.user(Role.HEALTH_OFFICER)
+    assert visible_to(officer, Organization).filter(pk=station.pk).exists()
+    assert not answers_for(officer, station)  # the province sees the station, does not sign for it
+    assert answers_for(officer, world.vaccination.cdc)  # the CDC stands at the province
+    assert answers_for(world.user(Role.COMMUNE_STATION), station)
+    assert not answers_for(world.user(Role.COMMUNE_STATION, "neighbour"), station)
+    assert answers_for(world.user(Role.VACCINATION_SITE), world.org(K.VACCINATION_SITE))
+    assert not answers_for(world.user(Role.VACCINATION_SITE), station)
+
+
+def test_a_place_url_is_404_outside_the_area(world):
+    from epicommand.core.jurisdiction import get_place_for_user
+    from epicommand.core.models import Place
+
+    nurse = world.user(Role.COMMUNE_STATION)
+    assert get_place_for_user(nurse, world.communes["home"].pk, level=Place.Level.COMMUNE) == world.communes["home"]
+    for pk in (world.communes["neighbour"].pk, "x", 10**9):
+        with pytest.raises(Http404):
+            get_place_for_user(nurse, pk)
+    assert AuditEvent.objects.filter(action="denied", object_type="core.Place",
+                                     object_id=str(world.communes["neighbour"].pk)).exists()
+    with pytest.raises(Http404):  # the province is not a commune
+        get_place_for_user(world.user(Role.HEALTH_OFFICER), world.province.pk, level=Place.Level.COMMUNE)
+
+
+def test_a_campaign_is_seen_where_its_area_concerns(world):
+    from datetime import date
+
+    from epicommand.vaccination.models import Campaign
+
+    province = Campaign.objects.create(name="C province", area=world.province, starts_on=date(2021, 7, 1))
+    home = Campaign.objects.create(name="C home", area=world.communes["home"], starts_on=date(2021, 7, 1))
+    names_for = {key: set(visible_to(world.user(*key), Campaign).values_list("name", flat=True)) for key in (
+        (Role.HEALTH_OFFICER,), (Role.COMMUNE_STATION, "home"), (Role.COMMUNE_STATION, "neighbour"),
+        (Role.VACCINATION_SITE, "home"), (Role.VACCINATION_SITE, "neighbour"))}
+    assert names_for[(Role.HEALTH_OFFICER,)] == {province.name, home.name}
+    assert names_for[(Role.COMMUNE_STATION, "home")] == {province.name, home.name}
+    assert names_for[(Role.COMMUNE_STATION, "neighbour")] == {province.name}
+    assert names_for[(Role.VACCINATION_SITE, "home")] == {province.name, home.name}
+    assert names_for[(Role.VACCINATION_SITE, "neighbour")] == {province.name}

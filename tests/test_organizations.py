@@ -105,3 +105,36 @@ def test_export_lists_only_the_users_organizations_and_neutralises_formulas(clie
     assert school[4].startswith("'=")
     assert AuditEvent.objects.filter(action="export", object_type="core.Organization").count() == 1
     assert client.get(reverse("organizations:export", args=["pdf"])).status_code == 404
+
+
+@pytest.mark.parametrize("kind", [K.CDC, K.HEALTH_DEPARTMENT, K.COMMAND_CENTRE])
+def test_provincial_kinds_stand_only_at_the_province(client, world, kind):
+    """A CDC receives every serious AEFI alert of its province: a commune may not create one for itself, nor turn
+    one of its units into one; the province creates its own."""
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    from epicommand.core.services.organizations import update_organization
+
+    client.force_login(world.user(Role.COMMUNE_STATION, "home"))
+    response = client.post(reverse("organizations:create"), {
+        "name": "Trung tâm giả", "kind": kind, "place": world.communes["home"].pk, "is_active": "on"})
+    assert response.status_code == 200 and response.context["form"].errors["kind"]
+    with translation.override("vi"):
+        expected = gettext("This kind of unit (%(kind)s) answers for the whole province: choose the province as its "
+                           "place.") % {"kind": Organization.Kind(kind).label}
+    assert expected in response.content.decode()
+    assert not Organization.objects.filter(name="Trung tâm giả").exists()
+    school = world.org(K.SCHOOL)
+    with pytest.raises(ValidationError):
+        update_organization(actor=world.user(Role.COMMUNE_STATION), organization=school, kind=kind)
+    assert Organization.objects.get(pk=school.pk).kind == K.SCHOOL
+    officer = world.user(Role.HEALTH_OFFICER)
+    with pytest.raises(ValidationError):
+        update_organization(actor=officer, organization=school, kind=kind)  # still placed in a commune
+    client.force_login(officer)
+    response = client.post(reverse("organizations:create"), {
+        "name": "Trung tâm tỉnh", "kind": kind, "place": world.province.pk, "is_active": "on"})
+    assert response.status_code == 302
+    assert Organization.objects.get(name="Trung tâm tỉnh").place == world.province

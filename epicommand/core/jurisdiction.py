@@ -35,6 +35,9 @@ class Scope:
     # them, through `served_to()` only; `visible_to()` (the register, the health book) is unchanged.
     served: tuple[str, ...] = ()
     served_cap: str | None = None
+    # Lookups to a current Place for plans that concern an area rather than hold anyone's data (a campaign):
+    # seen by everyone answering for that area, for a place inside it, or for an area containing it.
+    areas: tuple[str, ...] = ()
 
 
 _SCOPES: dict[type[models.Model], Scope] = {}
@@ -81,31 +84,53 @@ def organizations_within(organization: Organization) -> set[int]:
     return found
 
 
+def _place_ids(user: User) -> list[int]:
+    """The current places inside the user's area, read once per request (the user object lives as long)."""
+    cached = getattr(user, "_jurisdiction_place_ids", None)
+    if cached is not None and cached[0] == user.place_id:
+        return cached[1]
+    ids = list(places_within(user.place).values_list("id", flat=True))
+    user._jurisdiction_place_ids = (user.place_id, ids)
+    return ids
+
+
 def _filter(user: User, scope: Scope) -> Q | None:
     """The condition a row must meet to be the user's; None when nothing can be."""
     if not (user.is_authenticated and user.is_active and user.role):
         return None
     condition = Q(pk__in=[])
     if is_place_scoped(user):
-        if not (scope.place or scope.path):
+        if not (scope.place or scope.path or scope.areas):
             return None
         # A literal list, not a subquery: a province has a few dozen communes (the country about 3,300),
         # and PostgreSQL estimates "commune_id IN (list)" exactly, where a subquery on the path made it
         # guess ten communes and walk people commune by commune.
-        ids = list(places_within(user.place).values_list("id", flat=True))
+        ids = _place_ids(user)
         for lookup in scope.place:
             condition |= Q(**{f"{lookup}__in": ids})
         for lookup in scope.path:
             condition |= Q(**{f"{lookup}__startswith": user.place.path})
-        return condition
+        return condition | _areas_concerning(scope, user.place) if scope.areas else condition
     if user.role in ORGANIZATION_ROLES and user.organization_id:
-        if not scope.organization or not user.organization.is_active:
+        if not (scope.organization or scope.areas) or not user.organization.is_active:
             return None
         ids = organizations_within(user.organization)
         for lookup in scope.organization:
             condition |= Q(**{f"{lookup}__in": ids})
+        if scope.areas and user.organization.place_id is not None:
+            condition |= _areas_concerning(scope, user.organization.place)
         return condition
     return None
+
+
+def _areas_concerning(scope: Scope, place: Place) -> Q:
+    """Rows whose area is `place`, inside it, or above it (the prefixes of its path)."""
+    parts = place.path.strip("/").split("/")
+    above = ["/".join(parts[:end]) + "/" for end in range(1, len(parts) + 1)]
+    condition = Q(pk__in=[])
+    for lookup in scope.areas:
+        condition |= Q(**{f"{lookup}__path__startswith": place.path}) | Q(**{f"{lookup}__path__in": above})
+    return condition
 
 
 def visible_to(user: User, queryset: QuerySet | type[models.Model]) -> QuerySet:
@@ -127,10 +152,12 @@ def served_to(user: User, queryset: QuerySet | type[models.Model]) -> QuerySet:
     organization = user.organization if user.role in ORGANIZATION_ROLES and user.organization_id else None
     if organization is None or not organization.is_active or organization.place_id is None or not scope.served:
         return qs.none()
-    ids = list(places_within(organization.place).values_list("id", flat=True))
+    # Only a unit standing in a commune serves it; one placed at the province serves nobody's register.
+    if organization.place.level != Place.Level.COMMUNE:
+        return qs.none()
     condition = Q(pk__in=[])
     for lookup in scope.served:
-        condition |= Q(**{f"{lookup}__in": ids})
+        condition |= Q(**{lookup: organization.place_id})
     return qs.filter(condition)
 
 
@@ -146,6 +173,37 @@ def get_served_for_user(user: User, queryset: QuerySet | type[models.Model], pk:
         _deny(user, qs.model, pk)
         raise Http404
     return obj
+
+
+def answers_for(user: User, organization: Organization) -> bool:
+    """Whether the user speaks for this unit itself (confirms what it received, counts its fridge): its
+    own staff, or the area officers standing where it stands (a commune's station, the province's CDC).
+    Seeing a unit is not answering for it: the province sees every commune's station."""
+    if not (user.is_authenticated and user.is_active and user.role):
+        return False
+    if is_place_scoped(user):
+        return organization.place_id == user.place_id
+    if user.role in ORGANIZATION_ROLES and user.organization_id and user.organization.is_active:
+        return organization.pk in organizations_within(user.organization)
+    return False
+
+
+def get_place_for_user(user: User, pk: object, *, level: str | None = None) -> Place:
+    """A current place inside the user's area (of `level` when given), for URLs about an area (a commune's
+    coverage, its due list); 404 otherwise, with a "denied" audit event for a real place."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    places = Place.objects.filter(pk=pk, structure=Place.Structure.CURRENT)
+    if level:
+        places = places.filter(level=level)
+    place = places.first()
+    if place is None or not place_is_within(user, place):
+        if place is not None:
+            _deny(user, Place, pk)
+        raise Http404
+    return place
 
 
 def _deny(user: User, model: type[models.Model], pk: object) -> None:

@@ -235,6 +235,7 @@ def merge(*, actor: User, kept: Person, merged: Person, candidate: DuplicateCand
     merged = get_for_user(actor, Person.objects.select_for_update(), merged.pk, write=True)
     if kept.pk == merged.pk or kept.merged_into_id or merged.merged_into_id:
         raise ValidationError(_("These two cannot be merged."))
+    links.check_merge(kept, merged)
     moved = []
     for model, field in links.links():
         pks = list(model._default_manager.filter(**{field: merged}).values_list("pk", flat=True))
@@ -253,6 +254,7 @@ def merge(*, actor: User, kept: Person, merged: Person, candidate: DuplicateCand
     Person.objects.filter(pk=merged.pk).update(merged_into=kept)
     if candidate is not None:
         _decide(actor, candidate, Decision.ACCEPTED)
+    links.people_changed([kept.pk, merged.pk])
     audit.record(actor=actor, action=AuditEvent.Action.UPDATE, obj=merged,
                  changes={"merged_into": [None, kept.pk], "moved": moved}, reason=_("duplicate merged"))
     return record
@@ -275,6 +277,7 @@ def undo_merge(*, actor: User, merge_record: Merge) -> None:
         label, field, pks = entry
         apps.get_model(label)._default_manager.filter(pk__in=pks).update(**{field: record.merged_id})
     Person.objects.filter(pk=record.merged_id).update(merged_into=None)
+    links.people_changed([record.kept_id, record.merged_id])
     record.undone_by, record.undone_at = actor, timezone.now()
     record.save(update_fields=["undone_by", "undone_at"])
     audit.record(actor=actor, action=AuditEvent.Action.UPDATE, obj=record.merged,

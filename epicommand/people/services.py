@@ -16,6 +16,7 @@ from epicommand.core.models import AuditEvent, Place, User
 from epicommand.core.roles import Cap
 from epicommand.core.text import fold, nfc
 
+from . import links
 from .identity import cccd_problems, clean_number, cmnd_problems, insurance_problems, passport_problems
 from .models import Household, Person
 from .vulnerability import Rules
@@ -71,6 +72,11 @@ def problems(person: Person, today: date | None = None) -> dict[str, list[str]]:
     return found
 
 
+# Fields other apps derive figures from (coverage counts people by commune, age and priority group): a change
+# tells them (links.people_changed).
+DERIVED_FROM = {"commune", "birth_date", "birth_year", "priority_group", "pregnant"}
+
+
 def _snapshot(person: Person) -> dict:
     return {f: getattr(person, f) for f in FIELDS}
 
@@ -115,6 +121,8 @@ def update_person(*, actor: User, person: Person, **data) -> Person:
     person.save()
     if changes := audit.diff(before, _snapshot(person)):
         audit.record(actor=actor, action=AuditEvent.Action.UPDATE, obj=person, changes=changes)
+        if DERIVED_FROM & set(changes):
+            links.people_changed([person.pk])
     return person
 
 

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.utils import timezone
+
 from .models import Person
 
 
@@ -28,11 +30,15 @@ def register(kind: str, provider: Provider) -> None:
     _PROVIDERS[kind] = provider
 
 
-def entries(person: Person, user) -> list[TimelineEntry]:
-    def sort_key(entry: TimelineEntry):
-        when = entry.when
-        return datetime.combine(when, datetime.min.time()) if not isinstance(when, datetime) else when.replace(
-            tzinfo=None)
+def _sort_key(entry: TimelineEntry) -> datetime:
+    """Dates and moments on one local clock: a date is its local midnight, and an aware moment is read in local
+    time first (06:00 in Lai Châu is 23:00 UTC the day before, and must not sort before that day's dose)."""
+    when = entry.when
+    if not isinstance(when, datetime):
+        return datetime.combine(when, datetime.min.time())
+    return timezone.localtime(when).replace(tzinfo=None) if timezone.is_aware(when) else when
 
+
+def entries(person: Person, user) -> list[TimelineEntry]:
     found = [entry for provider in _PROVIDERS.values() for entry in provider(person, user)]
-    return sorted(found, key=sort_key, reverse=True)
+    return sorted(found, key=_sort_key, reverse=True)

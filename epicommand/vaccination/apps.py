@@ -8,15 +8,18 @@ class VaccinationConfig(AppConfig):
     verbose_name = _("Vaccination")
 
     def ready(self) -> None:
+        from epicommand.core import navigation
         from epicommand.core.jurisdiction import Scope, register
         from epicommand.core.roles import Cap
+        from epicommand.core.tasks import JOB_KINDS
         from epicommand.people import links, timeline
 
-        from . import health_book
+        from . import health_book, import_specs, merge_checks, views_coverage  # noqa: F401  (import_specs registers the doses and targets imports)
         from .models import (
             Aefi,
             AllocationLine,
             AllocationPlan,
+            Campaign,
             Certificate,
             CoverageDay,
             Dispatch,
@@ -41,6 +44,8 @@ class VaccinationConfig(AppConfig):
                                  manage=Cap.STOCK_MANAGE))
         register(AllocationPlan, Scope(place=("source__place",), manage=Cap.STOCK_ALLOCATE))
         register(AllocationLine, Scope(place=("commune",), manage=Cap.STOCK_ALLOCATE))
+        # A campaign is a plan for an area: read by everyone answering for a place inside it, around it or above it.
+        register(Campaign, Scope(areas=("area",), manage=Cap.VACCINATION_PLAN))
         # Sites and sessions: the commune's, and the organization's that runs them.
         register(Site, Scope(place=("commune",), organization=("organization",), manage=Cap.VACCINATION_PLAN))
         register(Session, Scope(place=("site__commune",), organization=("site__organization",),
@@ -57,4 +62,22 @@ class VaccinationConfig(AppConfig):
         links.register(Dose, "person")
         links.register(Screening, "person")
         links.register(Certificate, "person")
+        links.register_merge_check(merge_checks.no_shared_dose)
+        links.register_listener(merge_checks.refresh_coverage)
         timeline.register("vaccination", health_book.entries)
+        # Registered here, not by the URLconf: a worker that never loads the URLs runs the job too.
+        JOB_KINDS[views_coverage.REBUILD_JOB] = views_coverage.rebuild_job
+        for entry in (
+            navigation.Entry("vaccination:record", _("Vaccinate"), "droplet", Cap.DOSES_RECORD,
+                             _("Today's sessions: find the person, screen, record the dose, print the certificate.")),
+            navigation.Entry("vaccination:campaigns", _("Campaigns and sessions"), "calendar-event",
+                             Cap.VACCINATION_VIEW,
+                             _("Campaigns, vaccination sites, sessions and their invitation lists.")),
+            navigation.Entry("vaccination:coverage", _("Vaccination coverage"), "graph-up", Cap.VACCINATION_VIEW,
+                             _("Coverage by commune, trend and map; low-coverage communes and reminders; people due.")),
+            navigation.Entry("vaccination:stock", _("Vaccine stock"), "box-seam", Cap.STOCK_MANAGE,
+                             _("Lots held, expiry warnings, days of stock left; receipts, wastage and dispatches.")),
+            navigation.Entry("vaccination:allocations", _("Allocation"), "diagram-3", Cap.STOCK_ALLOCATE,
+                             _("Share the province's vaccine among communes by their coverage gap; shortage report.")),
+        ):
+            navigation.add(entry)

@@ -120,13 +120,13 @@ def _bump(key: FactKey, delta: int) -> None:
         match.update(people=F("people") + delta)
 
 
-def refresh_people(person_ids: Iterable[int], *, on: date | None = None) -> None:
+def refresh_people(person_ids: Iterable[int], *, on: date | None = None, rules: Rules | None = None) -> None:
     """Recompute the status of these people and move their fact contributions; call inside the
-    transaction that changed their doses."""
+    transaction that changed their doses. `rules` (of the day) saves reading the policies again."""
     ids = sorted(set(person_ids))
     if not ids:
         return
-    rules = Rules(on or timezone.localdate())
+    rules = rules or Rules(on or timezone.localdate())
     old = {s.person_id: s for s in VaccinationStatus.objects.filter(person_id__in=ids)}
     doses = _doses_of(ids)
     counts: Counter = Counter()
@@ -145,7 +145,7 @@ def refresh_people(person_ids: Iterable[int], *, on: date | None = None) -> None
             if previous is not None:
                 previous.delete()
         else:
-            new.row().save()
+            new.row().save(force_insert=previous is None)  # one statement, not an UPDATE that finds nothing
     # Sorted, so concurrent writers lock fact rows in the same order and never deadlock.
     for key in sorted(k for k, v in counts.items() if v):
         _bump(key, counts[key])

@@ -53,7 +53,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from epicommand.core.policies import PolicyMissing, policy
+from epicommand.core.policies import policies_in_force
 
 PRODUCT_NAMES: dict[str, str] = {
     "astrazeneca": "AstraZeneca",
@@ -120,14 +120,6 @@ def _add_years(day: date, years: int) -> date:
         return date(day.year + years, 3, 1)
 
 
-def _read(key: str, on: date) -> Any:
-    """The value in force on `on`, or None when the rule is not in force yet (never raises)."""
-    try:
-        return policy(key, on)
-    except PolicyMissing:
-        return None
-
-
 @dataclass
 class _Series:
     """A person's earlier doses, split into the primary series and the doses after it."""
@@ -156,6 +148,9 @@ class Rules:
 
     def __init__(self, on: date, *, shortened_astrazeneca: bool = False):
         self.on = on
+        # Every vaccination rule of the day in one query (a dose is recorded in a few milliseconds).
+        self._in_force = policies_in_force("vaccination.", on)
+        _read = self._read  # noqa: N806  (the module's reader, answered from the rules read at once)
         self.schedules: dict[str, dict | None] = {
             p: _read(f"vaccination.schedule.{p}", on) for p in PRODUCT_NAMES
         }
@@ -181,9 +176,13 @@ class Rules:
 
     # ---- reading the policies ----------------------------------------------------------------------
 
+    def _read(self, key: str, on: date) -> Any:
+        """The value in force on the rules' day, or None when the rule is not in force (never raises)."""
+        return self._in_force.get(key)
+
     def schedule(self, product: str) -> dict | None:
         if product not in self.schedules:  # a key outside PRODUCT_NAMES: looked up once, then cached
-            self.schedules[product] = _read(f"vaccination.schedule.{product}", self.on)
+            self.schedules[product] = self._read(f"vaccination.schedule.{product}", self.on)
         return self.schedules[product]
 
     def min_interval(self, product: str) -> tuple[int, str]:

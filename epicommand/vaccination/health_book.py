@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
@@ -9,6 +11,7 @@ from epicommand.core.jurisdiction import visible_to
 from epicommand.people.models import Person
 from epicommand.people.timeline import TimelineEntry
 
+from .forms_doses import SYMPTOMS
 from .models import Aefi, Certificate, Dose
 
 
@@ -34,9 +37,11 @@ def entries(person: Person, user) -> list[TimelineEntry]:
     for aefi in visible_to(user, Aefi.objects.filter(dose__person=person)).select_related("dose__product"):
         found.append(TimelineEntry(aefi.onset, "aefi", _("Adverse event after %(product)s: %(severity)s") % {
             "product": aefi.dose.product.name, "severity": aefi.get_severity_display()},
-            ", ".join(aefi.symptoms), _url("vaccination:dose", aefi.dose_id), "exclamation-triangle"))
+            ", ".join(str(SYMPTOMS.get(s, s)) for s in aefi.symptoms), _url("vaccination:dose", aefi.dose_id),
+            "exclamation-triangle"))
     for certificate in visible_to(user, Certificate.objects.filter(person=person)):
         valid = certificate.payload.get("exp", "")
+        valid = date.fromisoformat(valid).strftime("%d/%m/%Y") if valid else ""
         found.append(TimelineEntry(certificate.issued_at, "certificate", _("Vaccination certificate issued"),
                                    _("valid until %(date)s") % {"date": valid} if valid else "",
                                    _url("vaccination:certificate", certificate.pk), "qr-code"))

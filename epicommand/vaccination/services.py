@@ -9,14 +9,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from epicommand.core import audit
 from epicommand.core.jurisdiction import can
-from epicommand.core.models import AuditEvent, Organization, User
+from epicommand.core.models import AuditEvent, Organization, Place, User
 from epicommand.core.policies import PolicyMissing, policy
 from epicommand.core.roles import Cap, Role
 from epicommand.notify.services import notify
@@ -24,7 +25,7 @@ from epicommand.people.models import Person
 
 from . import certificates, coverage, stock
 from .eligibility import Candidate, PastDose, Rules, Verdict
-from .models import Aefi, Certificate, Dose, DoseKind, Lot, Movement, Product, Screening, Session, SessionLot
+from .models import Aefi, Certificate, Dose, DoseKind, Lot, Movement, Product, Screening, Session, SessionLot, Stock
 
 # Short product codes printed in certificates (the QR payload stays small).
 SHORT_CODES = {"astrazeneca": "AZ", "pfizer": "PF", "moderna": "MD", "sputnik_v": "SP", "vero_cell": "VC",
@@ -41,6 +42,10 @@ class Ineligible(Exception):
 
 class DoseRefused(Exception):
     """The dose cannot be recorded (session closed, expired lot, no stock…): the message is for the user."""
+
+
+class AlreadyReported(DoseRefused):
+    """The same adverse event was reported for this dose a moment ago (Save pressed twice): nothing was saved."""
 
 
 @dataclass(frozen=True)
@@ -70,8 +75,6 @@ def judge(person: Person, product: Product, on: date) -> Verdict:
 
 def lots_available(holder: Organization, product: Product, on: date) -> list[tuple[Lot, int]]:
     """Lots of the product the holder has in stock and that have not expired on `on`, earliest expiry first."""
-    from .models import Stock
-
     rows = (Stock.objects.filter(holder=holder, lot__product=product, lot__expiry__gte=on, doses__gt=0)
             .select_related("lot__product").order_by("lot__expiry", "lot__number"))
     return [(row.lot, row.doses) for row in rows]
@@ -105,7 +108,8 @@ def record_dose(*, actor: User, person: Person, session: Session, product: Produ
             return Recorded(None, screening, None)
         # Lock the person's row: two vaccinators saving the same person at once cannot both pass the checks.
         Person.objects.select_for_update().filter(pk=person.pk).first()
-        verdict = judge(person, product, on)
+        rules = Rules(on)  # the policies of the day, read once for the verdict and the coverage refresh
+        verdict = rules.check(candidate_for(person), product.key)
         if not verdict.eligible and not override_reason:
             raise Ineligible(verdict)
         holder = session.site.organization
@@ -126,12 +130,14 @@ def record_dose(*, actor: User, person: Person, session: Session, product: Produ
             kind=kind, session=session, site=session.site, organization=holder, vaccinator=actor,
             screening=screening, override_codes=list(verdict.codes) if not verdict.eligible else [],
             override_reason=override_reason if not verdict.eligible else "")
+        if session.status == Session.Status.PLANNED:
+            # Before the stock: rows are locked in the order closing a session locks them (session, stock,
+            # vials), so a first dose and a closing at the same moment wait for each other, never deadlock.
+            Session.objects.filter(pk=session.pk, status=Session.Status.PLANNED).update(status=Session.Status.OPEN)
         stock.move(holder=holder, lot=lot, doses=-1, kind=Movement.Kind.ADMINISTERED, by=actor,
                    reference=f"dose:{dose.pk}")
         _count_vial(session, lot, +1)
-        if session.status == Session.Status.PLANNED:
-            Session.objects.filter(pk=session.pk, status=Session.Status.PLANNED).update(status=Session.Status.OPEN)
-        coverage.refresh_people([person.pk], on=on)
+        coverage.refresh_people([person.pk], rules=rules)
         changes = {"product": [None, product.key], "lot": [None, lot.number], "number": [None, dose.number],
                    "kind": [None, kind]}
         if verdict.eligible:
@@ -145,27 +151,54 @@ def record_dose(*, actor: User, person: Person, session: Session, product: Produ
 
 
 def _count_vial(session: Session, lot: Lot, delta: int) -> None:
-    row, _created = SessionLot.objects.get_or_create(session=session, lot=lot)
-    SessionLot.objects.filter(pk=row.pk).update(doses_given=F("doses_given") + delta)
-    row.refresh_from_db(fields=["doses_given", "vials_opened"])
-    needed = math.ceil(row.doses_given / max(lot.doses_per_vial, 1))
-    if needed > row.vials_opened:
-        SessionLot.objects.filter(pk=row.pk, vials_opened__lt=needed).update(vials_opened=needed)
+    """Count a dose in (or out of) the session's vials of the lot: one UPDATE that also opens a new vial when
+    the doses given need one (vials opened never go down: a vial opened stays opened)."""
+    per_vial = max(lot.doses_per_vial, 1)
+    # Vials needed for n doses: ceil(n / per_vial) = (n + per_vial - 1) // per_vial, here with n = given + delta.
+    needed = (F("doses_given") + delta + per_vial - 1) / per_vial
+    rows = SessionLot.objects.filter(session=session, lot=lot)
+    if rows.update(doses_given=F("doses_given") + delta, vials_opened=Greatest(F("vials_opened"), needed)):
+        return
+    try:
+        with transaction.atomic():
+            SessionLot.objects.create(session=session, lot=lot, doses_given=max(delta, 0),
+                                      vials_opened=math.ceil(max(delta, 0) / per_vial))
+    except IntegrityError:  # created by a vaccinator at the next table meanwhile
+        rows.update(doses_given=F("doses_given") + delta, vials_opened=Greatest(F("vials_opened"), needed))
 
 
 def may_undo(user: User, dose: Dose, now=None) -> bool:
     now = now or timezone.now()
     return (dose.undone_at is None and not dose.historical and dose.vaccinator_id == user.pk
-            and now - dose.recorded_at <= timedelta(minutes=undo_minutes(dose.given_on)))
+            and now - dose.recorded_at <= timedelta(minutes=undo_minutes(dose.given_on))
+            and not _session_closed(dose))
+
+
+def _session_closed(dose: Dose, *, lock: bool = False) -> bool:
+    """Whether the dose's session is closed, read afresh (and with `lock`, holding its row until commit)."""
+    if not dose.session_id:
+        return False
+    # The lock is taken on the row whatever its status (a filter on the status would lock nothing while open).
+    sessions = Session.objects.select_for_update() if lock else Session.objects
+    return sessions.filter(pk=dose.session_id).values_list("status", flat=True).first() == Session.Status.CLOSED
 
 
 def undo_dose(*, actor: User, dose: Dose) -> Dose:
     """Take back a dose recorded by mistake, within the policy's minutes, by its vaccinator: the dose
     stays (marked undone, for the audit trail), its vaccine returns to the stock."""
+    closed = _("This session is closed and what was left in its open vials was discarded: the dose can no longer "
+               "be undone.")
+    if _session_closed(dose):
+        raise DoseRefused(closed)
     if not may_undo(actor, dose):
         raise DoseRefused(_("This dose can no longer be undone: only its vaccinator may, within %(n)s minutes.")
                           % {"n": undo_minutes(dose.given_on)})
     with transaction.atomic():
+        # Closing a session discards what is left in its opened vials; a dose taken back afterwards would
+        # return to stock vaccine already written off as waste. The session row is locked so that a close
+        # running at the same moment either waits for this undo (and counts the vial it frees) or has won.
+        if _session_closed(dose, lock=True):
+            raise DoseRefused(closed)
         if not Dose.objects.filter(pk=dose.pk, undone_at__isnull=True).update(undone_at=timezone.now(),
                                                                                undone_by=actor):
             raise DoseRefused(_("This dose was already undone."))
@@ -195,7 +228,11 @@ def close_session(*, actor: User, session: Session) -> list[Movement]:
             left = row.vials_opened * row.lot.doses_per_vial - row.doses_given - row.discarded
             if left <= 0:
                 continue
-            available = min(left, stock.balance(holder, row.lot))
+            # Lock the stock row before reading it: a dose drawn by another vaccinator between the read and the
+            # move would otherwise leave fewer doses than this move takes (OutOfStock, the close rolled back).
+            held = (Stock.objects.select_for_update().filter(holder=holder, lot=row.lot)
+                    .values_list("doses", flat=True).first() or 0)
+            available = min(left, held)
             if available > 0:
                 movements.append(stock.move(holder=holder, lot=row.lot, doses=-available, kind=Movement.Kind.WASTED,
                                             reason=Movement.Waste.OPEN_VIAL, by=actor,
@@ -207,6 +244,10 @@ def close_session(*, actor: User, session: Session) -> list[Movement]:
 
 
 # ---- AEFI ---------------------------------------------------------------------------------------------
+
+# An identical report (dose, severity, onset, symptoms) within these minutes is a double submit, not a new event.
+AEFI_REPEAT_MINUTES = 10
+
 
 def report_aefi(*, actor: User, dose: Dose, symptoms: list[str], onset, severity: str, outcome: str,
                 description: str = "") -> Aefi:
@@ -222,6 +263,14 @@ def report_aefi(*, actor: User, dose: Dose, symptoms: list[str], onset, severity
         raise ValidationError(_("The symptoms cannot begin before the dose (%(date)s).")
                               % {"date": dose.given_on.strftime("%d/%m/%Y")})
     with transaction.atomic():
+        # A second tap on Save would alert the CDC twice: the same report for the same dose within a few minutes
+        # is refused. The dose row is locked so that two posts at the same moment are checked one after the other.
+        Dose.all_objects.select_for_update().filter(pk=dose.pk).first()
+        recent = Aefi.objects.filter(dose=dose, severity=severity, onset=onset,
+                                     reported_at__gte=timezone.now() - timedelta(minutes=AEFI_REPEAT_MINUTES))
+        if any(sorted(found) == sorted(symptoms) for found in recent.values_list("symptoms", flat=True)):
+            raise AlreadyReported(_("This adverse event was already reported a moment ago (Save pressed twice?): "
+                                    "nothing more was saved, and no second alert was sent."))
         aefi = Aefi.objects.create(dose=dose, symptoms=list(symptoms), onset=onset, severity=severity,
                                    outcome=outcome, description=description, reported_by=actor)
         audit.record(actor=actor, action=AuditEvent.Action.CREATE, obj=aefi, place=dose.person.commune,
@@ -243,15 +292,26 @@ def _alert_cdc(actor: User, aefi: Aefi) -> None:
         "commune": person.commune.name}
     subject = _("Serious AEFI: %(product)s, %(commune)s") % {"product": dose.product.name,
                                                              "commune": person.commune.name}
-    cdcs = list(Organization.objects.filter(kind=Organization.Kind.CDC, is_active=True))
+    # Only the CDC of the person's own province, placed at the province itself: an organization merely named
+    # CDC elsewhere (a commune could create one) hears nothing, and neither does another province's CDC.
+    provinces = _provinces_of(person.commune)
+    cdcs = list(Organization.objects.filter(kind=Organization.Kind.CDC, is_active=True,
+                                            place__level=Place.Level.PROVINCE, place__path__in=provinces))
     for cdc in cdcs:
         for channel in ("email", "sms"):
             notify(channel=channel, body=body, subject=subject, sender=actor, organization=cdc, kind="aefi.serious",
                    about=aefi, place=person.commune)
     if not cdcs:  # no CDC organization registered yet: the province's health officers hear of it instead
-        for officer in User.objects.filter(role=Role.HEALTH_OFFICER, is_active=True):
+        for officer in User.objects.filter(role=Role.HEALTH_OFFICER, is_active=True,
+                                           place__level=Place.Level.PROVINCE, place__path__in=provinces):
             notify(channel="email", body=body, subject=subject, sender=actor, recipient=officer,
                    kind="aefi.serious", about=aefi, place=person.commune)
+
+
+def _provinces_of(commune: Place) -> list[str]:
+    """The paths a province containing `commune` can have: the prefixes of its path ("12/" for "12/03388/")."""
+    parts = commune.path.strip("/").split("/")
+    return ["/".join(parts[:end]) + "/" for end in range(1, len(parts) + 1)]
 
 
 # ---- certificates -------------------------------------------------------------------------------------

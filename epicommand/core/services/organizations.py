@@ -10,6 +10,10 @@ from ..models import AuditEvent, Organization, Place, User
 from ..roles import Cap
 from ..text import fold, nfc
 
+# Kinds of unit that answer for a whole province, and so may only be placed at a province.
+PROVINCIAL_KINDS = frozenset({Organization.Kind.COMMAND_CENTRE, Organization.Kind.HEALTH_DEPARTMENT,
+                              Organization.Kind.CDC})
+
 FIELDS = ("name", "code", "kind", "tier", "place", "parent", "address", "contact_name", "phone", "email", "is_active")
 
 
@@ -21,6 +25,11 @@ def _check(actor: User, *, place: Place, parent: Organization | None, kind: str,
         raise ValidationError({"place": _("The place is outside your jurisdiction.")})
     if parent is not None and parent_changed and not visible_to(actor, Organization).filter(pk=parent.pk).exists():
         raise ValidationError({"parent": _("The parent organization is outside your jurisdiction.")})
+    if kind in PROVINCIAL_KINDS and place.level != Place.Level.PROVINCE:
+        # These units speak for the whole province (the CDC receives every serious AEFI alert): a commune must not
+        # be able to create one of them for itself.
+        message = _("This kind of unit (%(kind)s) answers for the whole province: choose the province as its place.")
+        raise ValidationError({"kind": message % {"kind": Organization.Kind(kind).label}})
     if tier is not None and kind not in Organization.TREATING_KINDS:
         raise ValidationError({"tier": _("Only treatment facilities and hospitals have a tier.")})
 

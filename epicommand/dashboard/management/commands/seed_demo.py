@@ -2,25 +2,29 @@ import os
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.utils import translation
+from django.utils import timezone, translation
 
 from epicommand.core import demo
 from epicommand.core.models import Place
 from epicommand.people.demo import seed_population
 from epicommand.people.models import Person
+from epicommand.vaccination.demo import seed_vaccination
 
 
 class Command(BaseCommand):
     help = ("Create the demo organizations and one demo account per role (idempotent), and a synthetic "
-            "population: --people N (deterministic for a given --seed). A register that already holds "
-            "people is left as it is.")
+            "population: --people N (deterministic for a given --seed), then its vaccination history, lots "
+            "and today's open sessions (--no-vaccination to skip). A register that already holds people is "
+            "left as it is; doses are added only to a register without historical doses.")
 
     def add_arguments(self, parser):
         parser.add_argument("--province", default=settings.PROVINCE_CODE)
         parser.add_argument("--people", type=int, default=0, help="how many synthetic people to add")
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--no-vaccination", dest="vaccination", action="store_false",
+                            help="skip the demo vaccination data (doses, lots, sites, today's sessions)")
 
-    def handle(self, *args, province: str, people: int, seed: int, **options):
+    def handle(self, *args, province: str, people: int, seed: int, vaccination: bool = True, **options):
         translation.activate("vi")
         # The demo password is made on first use and kept under var/ (never in the code).
         logins = settings.VAR_DIR / "demo_logins.txt"
@@ -41,6 +45,13 @@ class Command(BaseCommand):
             place = Place.objects.get(structure="current", level="province", code=province.zfill(2))
             written = seed_population(place, people, seed, progress=self._progress)
             self.stdout.write(f"\n{written:,} synthetic people added to {place.name}.")
+        if vaccination and Person.objects.exists():
+            # After the people: the doses are theirs. Today's sessions are opened on every run.
+            done = seed_vaccination(seed=seed, on=timezone.localdate(), province_code=province.zfill(2))
+            if done["doses"]:
+                self.stdout.write(f"{done['doses']:,} historical doses for {done['people']:,} people; "
+                                  f"{done['sites']} vaccination sites.")
+            self.stdout.write(f"{done['sessions']} sessions opened today.")
 
     def _progress(self, done: int) -> None:
         self.stderr.write(f"\r  {done:,} people…", ending="")
