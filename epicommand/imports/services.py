@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from epicommand.core import audit
+from epicommand.core import audit, planner
 from epicommand.core.jurisdiction import can, get_for_user, place_is_within
 from epicommand.core.models import AuditEvent, Job, Place, User
 from epicommand.core.services import jobs
@@ -137,6 +137,8 @@ def execute(run: ImportRun, *, progress: pipeline.Progress | None = None, actor:
                          progress=progress, problems_sink=sink, result=result)
     finally:
         _save_outcome(run, result, problems)
+    if not run.dry_run:
+        planner.refresh_after_bulk_load(result.created + result.updated)
     return result
 
 

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone, translation
 
-from epicommand.core import demo
+from epicommand.core import demo, planner
 from epicommand.core.models import Place
 from epicommand.people.demo import seed_population
 from epicommand.people.models import Person
@@ -44,6 +44,7 @@ class Command(BaseCommand):
         if people and not Person.objects.exists():
             place = Place.objects.get(structure="current", level="province", code=province.zfill(2))
             written = seed_population(place, people, seed, progress=self._progress)
+            planner.refresh_after_bulk_load(written)
             self.stdout.write(f"\n{written:,} synthetic people added to {place.name}.")
         if vaccination and Person.objects.exists():
             # After the people: the doses are theirs. Today's sessions are opened on every run.
