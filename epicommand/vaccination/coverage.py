@@ -48,11 +48,6 @@ class Status:
     last_product: str
     next_due: date | None
 
-    def contributions(self) -> list[FactKey]:
-        return [(self.commune_id, day, self.age_group, self.priority_group, stage)
-                for stage, day in ((Stage.FIRST, self.first_on), (Stage.PRIMARY, self.primary_on),
-                                   (Stage.BOOSTER, self.booster_on)) if day is not None]
-
     def row(self) -> VaccinationStatus:
         return VaccinationStatus(
             person_id=self.person_id, commune_id=self.commune_id, age_group=self.age_group,
@@ -98,10 +93,18 @@ def _doses_of(person_ids: Iterable[int]) -> dict[int, list[PastDose]]:
     return found
 
 
+def contributions(status: VaccinationStatus | Status) -> list[FactKey]:
+    """The fact rows a person counts in: one per stage reached, on the day it was reached (the stored row
+    and a freshly computed status have the same attribute names)."""
+    return [(status.commune_id, day, status.age_group, status.priority_group, stage)
+            for stage, day in ((Stage.FIRST, status.first_on), (Stage.PRIMARY, status.primary_on),
+                               (Stage.BOOSTER, status.booster_on)) if day is not None]
+
+
 def _add(counts: Counter, status: VaccinationStatus | Status | None, sign: int) -> None:
     if status is None:
         return
-    for key in Status.contributions(status):  # works on the model row too: same attribute names
+    for key in contributions(status):
         counts[key] += sign
 
 
