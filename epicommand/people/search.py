@@ -17,6 +17,16 @@ from .identity import clean_number
 _INSURANCE = re.compile(r"^[A-Z]{2}\d{1,13}$")
 
 
+def starts_with(field: str, prefix: str) -> Q:
+    """`field` starts with `prefix`, for identifiers stored bare and upper-case (clean_number). SQLite's LIKE
+    ignores case, so it cannot use the column's index and reads the whole register (370 ms for a province's
+    insurance numbers at 500,000 people); the same test as a range, prefix ≤ value < the next prefix, can."""
+    if connection.vendor == "sqlite":
+        following = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        return Q(**{f"{field}__gte": prefix, f"{field}__lt": following})
+    return Q(**{f"{field}__startswith": prefix})
+
+
 def search(qs: QuerySet, query: str) -> QuerySet:
     raw = query.strip()
     if not raw:
@@ -30,9 +40,9 @@ def search(qs: QuerySet, query: str) -> QuerySet:
         if len(number) in (10, 11) and number.startswith("0"):
             return qs.filter(phone=number)
         if len(number) >= 4:
-            return qs.filter(Q(cccd__startswith=number) | Q(phone__startswith=number))
+            return qs.filter(starts_with("cccd", number) | starts_with("phone", number))
     if _INSURANCE.match(number):
-        return qs.filter(insurance_number__startswith=number)
+        return qs.filter(starts_with("insurance_number", number))
     folded = fold(raw)
     # Names that start with the query come first. Ranking also keeps PostgreSQL from walking the whole
     # name index in alphabetical order looking for the first matches (a query like "nguyen van" sorts
