@@ -43,6 +43,18 @@ def _media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture
+def key_file(settings, tmp_path):
+    """A fresh certificate signing key in a temporary folder, and no earlier published keys."""
+    from epicommand.vaccination import certificates
+
+    path = tmp_path / "keys" / "certificate_key.pem"
+    settings.EPICOMMAND_CERTIFICATE_KEY = path
+    settings.EPICOMMAND_CERTIFICATE_PUBLIC_KEYS = []
+    certificates.ensure_key(create=True)
+    return path
+
+
+@pytest.fixture
 def world(db):
     return build_world()
 

@@ -24,15 +24,6 @@ NAME, CCCD = "Giàng Thị Dế", "012190000777"
 
 
 @pytest.fixture
-def key_file(settings, tmp_path):
-    path = tmp_path / "keys" / "certificate_key.pem"
-    settings.EPICOMMAND_CERTIFICATE_KEY = path
-    settings.EPICOMMAND_CERTIFICATE_PUBLIC_KEYS = []
-    certificates.ensure_key(create=True)
-    return path
-
-
-@pytest.fixture
 def vaccinated(world):
     """A woman of the home commune with a dose recorded today at the home session."""
     person = Person.objects.create(full_name=NAME, name_folded=fold(NAME), sex="F", birth_date=date(1990, 3, 4),

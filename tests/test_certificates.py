@@ -26,15 +26,6 @@ from epicommand.vaccination.management.commands.certificate_keys import Command
 DOSES = [(date(2021, 11, 2), "AZ", 2), (date(2021, 9, 1), "AZ", 1), (date(2022, 5, 20), "PF", 3)]
 
 
-@pytest.fixture
-def key_file(settings, tmp_path):
-    path = tmp_path / "keys" / "certificate_key.pem"
-    settings.EPICOMMAND_CERTIFICATE_KEY = path
-    settings.EPICOMMAND_CERTIFICATE_PUBLIC_KEYS = []
-    certificates.ensure_key(create=True)
-    return path
-
-
 def make_payload(**overrides) -> dict:
     fields = dict(certificate_id="C12-000123", full_name="Giàng A Dế", birth_year=1990, doses=DOSES,
                   issued=date(2022, 6, 1), valid_until=date(2023, 6, 1))

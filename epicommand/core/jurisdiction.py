@@ -68,6 +68,11 @@ def is_place_scoped(user: User) -> bool:
     return user.role in PLACE_LEVEL and user.place_id is not None
 
 
+def holds_province(user: User) -> bool:
+    """Whether the user answers for a whole province (its totals, its rebuilds), not a commune or a unit."""
+    return is_place_scoped(user) and user.place.level == Place.Level.PROVINCE and user.place.is_current
+
+
 def places_within(place: Place) -> QuerySet[Place]:
     """Current places inside `place` (itself included): an indexed prefix match on the path."""
     return Place.objects.filter(path__startswith=place.path, structure=Place.Structure.CURRENT)
@@ -175,17 +180,27 @@ def get_served_for_user(user: User, queryset: QuerySet | type[models.Model], pk:
     return obj
 
 
-def answers_for(user: User, organization: Organization) -> bool:
-    """Whether the user speaks for this unit itself (confirms what it received, counts its fridge): its
-    own staff, or the area officers standing where it stands (a commune's station, the province's CDC).
-    Seeing a unit is not answering for it: the province sees every commune's station."""
+def _speaks_for(user: User) -> Q | None:
+    """The units a user speaks for itself (confirms what they received, counts their fridge): their own
+    staff, or the area officers standing where they stand (a commune's station, the province's CDC).
+    Seeing a unit is not speaking for it: the province sees every commune's station. None: no unit."""
     if not (user.is_authenticated and user.is_active and user.role):
-        return False
+        return None
     if is_place_scoped(user):
-        return organization.place_id == user.place_id
+        return Q(place_id=user.place_id)
     if user.role in ORGANIZATION_ROLES and user.organization_id and user.organization.is_active:
-        return organization.pk in organizations_within(user.organization)
-    return False
+        return Q(pk__in=organizations_within(user.organization))
+    return None
+
+
+def answered_by(user: User, organizations: QuerySet[Organization]) -> QuerySet[Organization]:
+    """The organizations of the queryset the user speaks for (see _speaks_for)."""
+    condition = _speaks_for(user)
+    return organizations.none() if condition is None else organizations.filter(condition)
+
+
+def answers_for(user: User, organization: Organization) -> bool:
+    return answered_by(user, Organization.objects.filter(pk=organization.pk)).exists()
 
 
 def get_place_for_user(user: User, pk: object, *, level: str | None = None) -> Place:

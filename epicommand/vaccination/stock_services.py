@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from epicommand.core import audit
-from epicommand.core.jurisdiction import answers_for, can, visible_to
+from epicommand.core.jurisdiction import answered_by, answers_for, can, visible_to
 from epicommand.core.models import AuditEvent, Organization, User
 from epicommand.core.roles import Cap
 
@@ -49,10 +49,8 @@ def stock_holders(user: User) -> QuerySet[Organization]:
 
 
 def kept_by(user: User) -> QuerySet[Organization]:
-    """The holders whose stock the user books: those of stock_holders() the user answers for. A province has a
-    few dozen holders, so asking answers_for() of each is cheap and keeps the rule in the jurisdiction module."""
-    holders = [holder for holder in stock_holders(user).select_related("place") if answers_for(user, holder)]
-    return stock_holders(user).filter(pk__in=[holder.pk for holder in holders])
+    """The holders whose stock the user books: those of stock_holders() the user answers for."""
+    return answered_by(user, stock_holders(user))
 
 
 def _require_holder(actor: User, holder: Organization, capability: str = Cap.STOCK_MANAGE) -> None:

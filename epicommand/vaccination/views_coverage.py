@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from epicommand.core import audit
 from epicommand.core.forms import add_service_errors
-from epicommand.core.jurisdiction import can, get_place_for_user, place_is_within, require, visible_to
+from epicommand.core.jurisdiction import can, get_place_for_user, holds_province, require, visible_to
 from epicommand.core.models import AuditEvent, Place, User
 from epicommand.core.roles import Cap
 from epicommand.core.spreadsheets import download
@@ -47,11 +47,6 @@ def _commune_for_user(user: User, pk: object) -> Place:
     return get_place_for_user(user, pk, level=Place.Level.COMMUNE)
 
 
-def _is_province(user: User) -> bool:
-    place = user.jurisdiction_place
-    return place is not None and place.level == Place.Level.PROVINCE and place_is_within(user, place)
-
-
 def _source_label(source: str) -> str:
     return {cq.REGISTER: _("register"), cq.OFFICIAL: _("official"), cq.MIXED: _("official and register")}[source]
 
@@ -69,7 +64,7 @@ def _coverage(request):
     form = CoverageFilterForm(request.GET or None)
     sel = form.selection()
     found = cq.rows(request.user, sel)
-    total = cq.total(found, _("Province total")) if _is_province(request.user) and found else None
+    total = cq.total(found, _("Province total")) if holds_province(request.user) and found else None
     return form, sel, found, total
 
 
@@ -94,7 +89,7 @@ def coverage(request):
                          "high": _("%(t)s or more") % {"t": _percent(threshold)}},
         "querystring": request.GET.urlencode(), "threshold_percent": 100 * threshold,
         "priority_label": priority_label(sel.priority_group) if sel.priority_group else "",
-        "can_rebuild": can(request.user, Cap.COVERAGE_REMIND) and _is_province(request.user),
+        "can_rebuild": can(request.user, Cap.COVERAGE_REMIND) and holds_province(request.user),
     })
 
 
@@ -305,7 +300,7 @@ def rebuild(request):
     from epicommand.core.services.jobs import start_job
     from epicommand.core.tasks import run_job
 
-    if not (can(request.user, Cap.COVERAGE_REMIND) and _is_province(request.user)):
+    if not (can(request.user, Cap.COVERAGE_REMIND) and holds_province(request.user)):
         raise PermissionDenied
     job = start_job(actor=request.user, kind=REBUILD_JOB, title=_("Rebuild the vaccination coverage tables"),
                     task=run_job)
