@@ -11,6 +11,11 @@ from scratch (migrate, `load_places --province 12`, `people.demo.seed_population
 `core.demo`, then `vaccination.demo.seed_vaccination` with `doses_per_person = doses / people`, and VACUUM ANALYZE).
 Doses recorded by the HTTP phase stay (they go to never-vaccinated people, so the next run picks others).
 
+The measurement of issue 4 (dose recording only, on a quiet machine; the data set must exist, a first run seeds
+it in about five minutes):
+
+    .venv/bin/python bench/bench_vaccination.py --skip rebuild,page --workers 4 --clients 8 16 --requests 3000
+
 a) rebuild: `vaccination.coverage.rebuild()` wall time (target < 60 s). Baseline, in the same run: reading the
    very rows the rebuild reads (the live doses joined with their person and product, in person order) with
    `COPY (SELECT …) TO STDOUT` into nothing, and a plain `COPY vaccination_dose TO STDOUT`. Ratio = rebuild ÷
@@ -29,7 +34,10 @@ c) dose recording over HTTP: the production server of README.md (gunicorn, `--wo
    Success is the redirect to the new dose. Reports requests/s, p50/p95/p99 latency and errors (target
    ≥ 200 req/s, p99 < 200 ms, no errors). Baseline: anonymous GETs of the login page (a template, no database
    write) through the same server and load process, same concurrency. Afterwards the doses in the database are
-   counted against the successes, and the lot's stock against its ledger.
+   counted against the successes, and the lot's stock against its ledger. The CPU each request cost is measured
+   too, per phase, from /proc: gunicorn's workers and the PostgreSQL backends of the benchmark database (a dose
+   POST must cost about 10 ms all in for 200 a second on two cores). On a shared machine the request rates move
+   with the neighbours' load; the CPU per request, and its ratio to the login page's, much less.
 
 Each phase prints the 1-minute load average before it, so a busy machine shows. Results go to
 bench/results/vaccination-postgres.json (vaccination-postgres-<people>.json for other sizes).
@@ -413,7 +421,8 @@ def phase_http(chief, password: str, workers: int, clients: list[int], requests:
         for concurrency in clients:
             n = requests
             spec = {"port": port, "login": setup["login"], "product": setup["product"], "lot": setup["lot"],
-                    "accounts": setup["accounts"], "offset": offset, "requests": n, "clients": concurrency}
+                    "accounts": setup["accounts"], "offset": offset, "requests": n, "clients": concurrency,
+                    "server_pid": server.pid, "db_name": DB_NAME}
             before = load()
             cpu = proc_cpu(server.pid)
             measured = run_load(spec)
@@ -431,6 +440,12 @@ def phase_http(chief, password: str, workers: int, clients: list[int], requests:
                   f"{d['latency']['p95']:6.1f} p99 {d['latency']['p99']:6.1f} ms, errors {d['errors']} | baseline "
                   f"{b['rps']:7.1f} req/s p50 {b['latency']['p50']:6.1f} p99 {b['latency']['p99']:6.1f} ms | "
                   f"server CPU {measured['server_cpu_s']} s, load {before}", flush=True)
+            dc, bc = d["cpu_per_request"], b["cpu_per_request"]
+            print(f"       CPU per request: dose POST {dc['server_ms']} ms gunicorn + {dc['db_ms']} ms PostgreSQL = "
+                  f"{dc['all_in_ms']} ms | login page {bc['server_ms']} + {bc['db_ms']} = {bc['all_in_ms']} ms "
+                  f"→ ratio {round(dc['all_in_ms'] / bc['all_in_ms'], 1) if bc['all_in_ms'] else '-'}; "
+                  f"2 cores at this cost: ≤ {round(2000 / dc['all_in_ms']) if dc['all_in_ms'] else '-'} dose POSTs/s",
+                  flush=True)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
@@ -455,6 +470,63 @@ def phase_http(chief, password: str, workers: int, clients: list[int], requests:
 
 
 # ---- the load process ------------------------------------------------------------------------------------------
+
+def db_cpu(db_name: str) -> dict[int, float]:
+    """CPU seconds of each PostgreSQL backend serving `db_name` on this machine (its process title names the
+    database), by pid: with the server's own CPU, what one request costs all in."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if not title.startswith("postgres: ") or f" {db_name} " not in title:
+                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            found[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+        except OSError:
+            continue
+    return found
+
+
+def measured_cpu(spec: dict, run) -> tuple[dict, dict]:
+    """Run `run()` and return its result with the CPU it cost per request, in ms: the application server
+    (gunicorn's workers) and the database backends. On a shared machine wall-clock rates move with the
+    neighbours' load; these move much less. Backends are sampled every quarter second while it runs: a
+    worker's connection older than CONN_MAX_AGE is closed and reopened, and an ended backend's CPU is
+    otherwise lost (the sample before its end is kept)."""
+    first: dict[int, float] = {}
+    last: dict[int, float] = {}
+    done = threading.Event()
+
+    def sample() -> None:
+        for pid, cpu in db_cpu(spec["db_name"]).items():
+            first.setdefault(pid, cpu)
+            last[pid] = cpu
+
+    def sampler() -> None:
+        while not done.wait(0.25):
+            sample()
+
+    sample()
+    known = set(first)
+    server = proc_cpu(spec["server_pid"])
+    thread = threading.Thread(target=sampler, daemon=True)
+    thread.start()
+    try:
+        result = run()
+    finally:
+        done.set()
+        thread.join()
+    sample()
+    server_s = proc_cpu(spec["server_pid"]) - server
+    # A backend first seen during the run started during it: all its CPU is the run's.
+    db_s = sum(cpu - (first[pid] if pid in known else 0.0) for pid, cpu in last.items())
+    n = max(result["requests"], 1)
+    return result, {"server_ms": round(server_s * 1000 / n, 2), "db_ms": round(db_s * 1000 / n, 2),
+                    "all_in_ms": round((server_s + db_s) * 1000 / n, 2)}
+
 
 def _cookies(response, jar: dict) -> None:
     for header in response.headers.get_all("Set-Cookie") or []:
@@ -562,8 +634,9 @@ def load_worker(spec_file: str) -> None:
         return False, f"{response.status} {location} {found.group(0) if found else text[:200]}"
 
     warm = drive(port, list(range(20)), 2, baseline)
-    base = drive(port, list(range(len(work))), spec["clients"], baseline)
-    doses = drive(port, work, spec["clients"], dose)
+    base, base_cpu = measured_cpu(spec, lambda: drive(port, list(range(len(work))), spec["clients"], baseline))
+    doses, doses_cpu = measured_cpu(spec, lambda: drive(port, work, spec["clients"], dose))
+    base["cpu_per_request"], doses["cpu_per_request"] = base_cpu, doses_cpu
     print(json.dumps({"warmup": warm["requests"], "baseline": base, "doses": doses, "next_offset": g,
                       "load_process_cpu_s": round(time.process_time(), 1)}))
 
@@ -667,13 +740,15 @@ def main() -> None:
                       f"{row['coverage']['p95']} ms", f"{row['ratio_p50']}× home p50", "p95 < 300 ms", row["pass"]))
     for rnd in results.get("http", {}).get("rounds", []):
         d = rnd["doses"]
+        cpu = d.get("cpu_per_request", {})
         lines.append((f"dose POST, {rnd['clients']} clients", f"{d['rps']} req/s, p50 {d['latency']['p50']} p95 "
-                      f"{d['latency']['p95']} p99 {d['latency']['p99']} ms, {d['errors']} errors",
+                      f"{d['latency']['p95']} p99 {d['latency']['p99']} ms, {d['errors']} errors, CPU "
+                      f"{cpu.get('all_in_ms')} ms/request all in",
                       f"{rnd['ratio_rps']}× login-page req/s", "≥ 200 req/s, p99 < 200 ms, 0 errors", rnd["pass"]))
     if "http" in results:
         lines.append(("doses = successes = stock used", json.dumps(results["http"]["check"]), "", "equal",
                       results["http"]["check"]["consistent"]))
-    widths = [max(len(str(line[i])) for line in lines) for i in range(4)]
+    widths = [max((len(str(line[i])) for line in lines), default=0) for i in range(4)]
     for line in lines:
         print("  " + "  ".join(str(c).ljust(w) for c, w in zip(line[:4], widths, strict=True))
               + ("  pass" if line[4] else "  MISS"))

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "epicommand.imports",
     "epicommand.notify",
     "epicommand.vaccination",
+    "epicommand.testing",
+    "epicommand.cases",
     "epicommand.dashboard",
 ]
 
@@ -63,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "epicommand.core.middleware.SessionIdleMiddleware",
     "epicommand.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -147,8 +150,13 @@ AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "epicommand.core.middleware.client_ip"
 
 # Sessions end after a spell of inactivity and when the browser closes: phones get shared.
+# The cache holds counters that must hold across the server's processes (wrong patient entry codes per address
+# and site-wide), so it is files under var/, shared by every process of the one application server.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                      "LOCATION": str(os.environ.get("EPICOMMAND_CACHE_DIR", VAR_DIR / "cache"))}}
+
 SESSION_COOKIE_AGE = int(os.environ.get("EPICOMMAND_SESSION_IDLE_SECONDS", str(4 * 3600)))
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False  # core.middleware.SessionIdleMiddleware renews it once a minute instead
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("EPICOMMAND_SECURE_COOKIES", False)

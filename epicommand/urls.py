@@ -10,5 +10,8 @@ urlpatterns = [
     path("imports/", include("epicommand.imports.urls")),
     path("notify/", include("epicommand.notify.urls")),
     path("vaccination/", include("epicommand.vaccination.urls")),
+    path("testing/", include("epicommand.testing.urls")),
+    path("cases/", include("epicommand.cases.urls")),
+    path("command/", include("epicommand.dashboard.urls")),
     path("verify/<str:token>", views_certificates.verify, name="verify"),
 ]

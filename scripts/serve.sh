@@ -10,6 +10,9 @@ pids+=($!)
 # Notification retries fall due at their own times: a light loop delivers whatever is due.
 "$PY" manage.py notify_deliver --loop --interval 10 &
 pids+=($!)
+# Home patients without an entry for too long alert their health worker.
+"$PY" manage.py home_no_entry_alerts --loop 1800 > /dev/null &
+pids+=($!)
 echo
 echo "EpiCommand: http://127.0.0.1:${PORT}/"
 [ -f var/demo_logins.txt ] && cat var/demo_logins.txt

@@ -1,7 +1,9 @@
 """Refresh the Vietnamese catalogue and fill it: `python scripts/translate.py [translations.json ...]`.
 
 Runs makemessages (the project's code and templates only), fills empty entries from the JSON files given
-({"English msgid": "Vietnamese msgstr"}, or for plurals {"msgid": ["one", "other"]}), clears the fuzzy
+({"English msgid": "Vietnamese msgstr"}, for plurals {"msgid": ["one", "other"]}, for a msgid with a
+context "context\u0004msgid" as gettext writes it), leaves alone entries already translated (a msgid is
+shared by every screen that uses it: change one deliberately, in the catalogue), clears the fuzzy
 flag of entries filled, writes the catalogue unwrapped, compiles it, and lists what is still untranslated.
 Holds a lock on var/po.lock so that several people refreshing at once do not overwrite each other."""
 
@@ -35,9 +37,15 @@ def main(paths: list[str]) -> int:
         for path in paths:
             given.update(json.loads(Path(path).read_text(encoding="utf-8")))
         catalogue = polib.pofile(str(PO), wrapwidth=0)
+        kept: list[str] = []
         for entry in catalogue:
-            value = given.get(entry.msgid)
+            value = given.get(f"{entry.msgctxt}\x04{entry.msgid}" if entry.msgctxt else entry.msgid)
             if value is None:
+                continue
+            if entry.translated() and "fuzzy" not in entry.flags:
+                if (entry.msgstr_plural.get(0) if entry.msgid_plural else entry.msgstr) != (
+                        value[-1] if isinstance(value, list) else value):
+                    kept.append(entry.msgid)
                 continue
             if entry.msgid_plural:
                 forms = value if isinstance(value, list) else [value]
@@ -52,6 +60,8 @@ def main(paths: list[str]) -> int:
         catalogue.save(str(PO))
         call_command("compile_translations", verbosity=0)
         missing = [e.msgid for e in catalogue if not e.obsolete and (not e.translated() or "fuzzy" in e.flags)]
+    for msgid in kept:
+        sys.stdout.write(f"kept the existing translation of: {msgid!r}\n")
     for msgid in missing:
         sys.stdout.write(f"untranslated: {msgid!r}\n")
     return 0

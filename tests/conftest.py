@@ -37,6 +37,27 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _session_minute_stands_still(monkeypatch):
+    """The idle renewal writes a session at most once a minute: a clock that stands still keeps a minute boundary
+    crossed mid-test from adding a write to the queries a test counts (a test may move it itself)."""
+    from epicommand.core import middleware
+
+    minute = middleware.current_minute()
+    monkeypatch.setattr(middleware, "current_minute", lambda: minute)
+
+
+@pytest.fixture(autouse=True)
+def _cache_per_test(settings):
+    """A process-local cache emptied after each test: counters (wrong entry codes) never leak from one test, or
+    from a run beside it, into another."""
+    from django.core.cache import cache
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     """Uploads and reports go to a fresh folder per test, never to var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import identify_hasher
@@ -47,7 +49,27 @@ def test_failed_logins_lock_the_account_from_that_address_only(client, world):
 
 def test_sessions_expire_when_idle_and_at_browser_close():
     assert settings.SESSION_COOKIE_AGE <= 8 * 3600
-    assert settings.SESSION_SAVE_EVERY_REQUEST and settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+
+
+def test_a_session_in_use_is_renewed_once_a_minute(client, world, monkeypatch):
+    from django.contrib.sessions.models import Session
+
+    from epicommand.core import middleware
+
+    clock = [16_667]  # minutes
+    monkeypatch.setattr(middleware, "current_minute", lambda: clock[0])
+    client.force_login(world.user(Role.COMMUNE_STATION))
+    client.get(reverse("home"))
+    key = client.session.session_key
+    first = Session.objects.get(pk=key).expire_date
+    # The same minute: nothing written.
+    Session.objects.filter(pk=key).update(expire_date=first - timedelta(hours=1))
+    client.get(reverse("home"))
+    assert Session.objects.get(pk=key).expire_date == first - timedelta(hours=1)
+    clock[0] += 1  # a new minute: saved again, so the idle timeout starts over
+    client.get(reverse("home"))
+    assert Session.objects.get(pk=key).expire_date > first - timedelta(minutes=1)
 
 
 def test_commune_manager_creates_an_account_in_their_commune(client, world):

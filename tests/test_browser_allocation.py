@@ -37,7 +37,7 @@ def test_officer_allocates_and_the_commune_confirms_receipt(page, phone, browser
     page.select_option("select[name=holder]", str(cdc.pk))
     page.select_option("select[name=product]", str(pfizer.pk))
     page.fill("input[name=number]", "BT-2026")
-    page.fill("input[name=expiry]", (today + timedelta(days=180)).isoformat())
+    page.fill("input[name=expiry]", (today + timedelta(days=180)).strftime("%d/%m/%Y"))
     page.fill("input[name=quantity]", "20")
     expect(page.locator("select[name=unit]")).to_have_value("vials")
     page.select_option("select[name=source]", "covax")

@@ -175,8 +175,9 @@ def test_commune_nurse_finds_reads_and_adds_people_on_a_360_px_phone(phone, brow
     with phone.expect_navigation():
         phone.press("[data-testid=people-filter] input[name=q]", "Enter")
     entries = phone.locator("[data-testid=people-list] a.list-group-item").all_inner_texts()
-    # Her commune's An and his namesake Bis, nobody from the neighbour or the unrelated ward.
-    assert len(entries) == 2 and all("PERSON home" in e for e in entries)
+    # Her commune's An, his namesake Bis and the child treated at home, nobody from the neighbour or the
+    # unrelated ward.
+    assert len(entries) == 3 and all("PERSON home" in e for e in entries)
     assert "neighbour" not in phone.content() and "unrelated" not in phone.content()
     assert fits_width(phone)
     snap(phone, "people-phone-list")

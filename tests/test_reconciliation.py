@@ -146,8 +146,8 @@ def test_quality_page_counts_classes_per_commune(client, world):
     Person.objects.filter(pk=world.people["home"].pk).update(reconciliation=Reconciliation.VERIFIED)
     client.force_login(world.user(Role.COMMUNE_STATION))
     rows = client.get(reverse("people:quality")).context["rows"]
-    # An and his twin Bis; Ter was merged into An and leaves the counts.
-    assert [(r["commune"], r["total"], r["verified"]) for r in rows] == [("Xã Mường Tè", 2, 1)]
+    # An, his twin Bis and the child treated at home; Ter was merged into An and leaves the counts.
+    assert [(r["commune"], r["total"], r["verified"]) for r in rows] == [("Xã Mường Tè", 3, 1)]
 
 
 def test_shell_commands_load_the_extract_and_export_one_row_per_person(world, tmp_path):

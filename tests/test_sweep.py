@@ -20,7 +20,16 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from epicommand.core.models import AuditEvent, Organization
 from epicommand.core.roles import Role
 
-from . import sweep_campaigns, sweep_coverage, sweep_doses, sweep_stock
+from . import (
+    sweep_campaigns,
+    sweep_cases,
+    sweep_coverage,
+    sweep_doses,
+    sweep_home,
+    sweep_staff,
+    sweep_stock,
+    sweep_testing,
+)
 from .sweep_targets import Target
 from .world import COMMUNES, PROVINCE_ROLES, K, World
 
@@ -116,8 +125,10 @@ OBJECT_URLS: dict[str, Callable[[World, str], Target]] = {
     "notify:detail": _message,
     "notify:retry": _message,
 }
-# Each vaccination screen module lists its own URLs in tests/sweep_<area>.py.
-for _area in (sweep_doses, sweep_stock, sweep_campaigns, sweep_coverage):
+# Each screen module lists its own URLs in tests/sweep_<area>.py.
+AREAS = (sweep_doses, sweep_stock, sweep_campaigns, sweep_coverage, sweep_testing, sweep_cases, sweep_home,
+         sweep_staff)
+for _area in AREAS:
     OBJECT_URLS.update(_area.OBJECT_URLS)
 # Lists whose URL takes arguments (formats): swept like the pages without arguments.
 LIST_URLS = {
@@ -125,7 +136,7 @@ LIST_URLS = {
     "organizations:export": [{"fmt": "csv"}, {"fmt": "xlsx"}],
     "audit:export": [{"fmt": "csv"}, {"fmt": "xlsx"}],
 }
-for _area in (sweep_doses, sweep_stock, sweep_campaigns, sweep_coverage):
+for _area in AREAS:
     LIST_URLS.update(_area.LIST_URLS)
     PUBLIC.update(_area.PUBLIC)
 
@@ -173,12 +184,18 @@ def foreign_markers(world: World, user_key: tuple[str, str]) -> list[str]:
         return []
     markers = [m for other in COMMUNES if other != home
                for m in (f"ORG {other}-", f"USER {other}.", f"JOB {other}", f"PERSON {other}", f"IMPORT {other}",
-                         f"OUTBOX {other}", f"SITE {other}", f"LOT {other}")]
+                         f"OUTBOX {other}", f"SITE {other}", f"LOT {other}", f"TEST {other}",
+                         f"POOL {other}", f"CASE {other}", f"REFERRAL {other}")]
     if role not in (Role.COMMUNE_STATION, Role.MOBILE_STATION):
         own = world.users[user_key].organization.name
         markers += [o.name for o in world.orgs.values() if o.name != own]
-        markers += [f"JOB {home}", f"PERSON {home}", f"IMPORT {home}", f"OUTBOX {home}", f"SITE {home}",
-                    f"LOT {home}"]
+        markers += [f"JOB {home}", f"IMPORT {home}", f"OUTBOX {home}", f"SITE {home}", f"LOT {home}",
+                    f"POOL {home}"]
+        # Facility staff see the patients they treat, with the test that confirmed them, and the referrals
+        # addressed to them (the home commune's case is admitted to its facility, its home patient referred
+        # there); every other unit sees no one.
+        if role != Role.FACILITY:
+            markers += [f"PERSON {home}", f"CASE {home}", f"REFERRAL {home}", f"TEST {home}"]
     return markers
 
 

@@ -34,6 +34,8 @@ from epicommand.vaccination.models import (
     Site,
 )
 
+from .world_cases import Cases, add_cases
+
 PASSWORD = "Mật-khẩu-thử-2026"
 COMMUNES = {"home": "Mường Tè", "neighbour": "Bum Tở", "unrelated": "Đoàn Kết"}
 K = Organization.Kind
@@ -65,6 +67,7 @@ class World:
     merges: dict[str, Merge] = field(default_factory=dict)
     messages: dict[str, Message] = field(default_factory=dict)
     vaccination: Vaccination | None = None
+    cases: Cases | None = None  # testing and cases rows (tests/world_cases.py)
 
     def user(self, role: str, where: str = "home") -> User:
         return self.users[("province", role) if role in PROVINCE_ROLES else (where, role)]
@@ -175,6 +178,7 @@ def build_world() -> World:
     for role in PROVINCE_ROLES:
         world.users[("province", role)] = make_user(f"province.{role}", role, place=province)
     add_vaccination(world)
+    world.cases = add_cases(world)
     return world
 
 

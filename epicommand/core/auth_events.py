@@ -13,6 +13,12 @@ from .models import AuditEvent
 @receiver(user_logged_in)
 def on_login(sender, request, user, **kwargs):
     audit.record(actor=user, action=AuditEvent.Action.LOGIN)
+    session = getattr(request, "session", None)
+    if session is not None:
+        # The login writes the session anyway: the idle renewal need not write it again this minute.
+        from .middleware import SessionIdleMiddleware, current_minute
+
+        session[SessionIdleMiddleware.KEY] = current_minute()
 
 
 @receiver(user_logged_out)

@@ -14,6 +14,23 @@ from .jurisdiction import assignable_places, grant_problems, visible_to
 from .models import AuditEvent, Organization, Place, User
 from .roles import Role, capabilities
 
+# dd/mm/yyyy; also without the slashes, which a phone's numeric keypad may not offer.
+DAY_FORMATS = ["%d/%m/%Y", "%d%m%Y", "%Y-%m-%d"]
+
+
+class DayInput(forms.DateInput):
+    """A day typed as dd/mm/yyyy text: a browser's date picker shows the phone's own locale (mm/dd/yyyy on many
+    phones), which misleads as often as it helps."""
+
+    input_type = "text"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric"}, **kwargs)
+
+
+def day_field(label, *, required: bool = True, **kwargs) -> forms.DateField:
+    return forms.DateField(label=label, required=required, input_formats=DAY_FORMATS, widget=DayInput(), **kwargs)
+
 
 class FastSelect(forms.Select):
     """A single select written out in Python. Django renders each option through a template, which made the

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ipaddress
+import time
 
 from django.conf import settings
 from django.utils import translation
@@ -23,6 +24,30 @@ def client_ip(request) -> str | None:
         return str(ipaddress.ip_address(candidate))
     except ValueError:
         return None
+
+
+def current_minute() -> int:
+    return int(time.time() // 60)
+
+
+class SessionIdleMiddleware:
+    """Keeps a signed-in session alive while it is used, writing it at most once a minute.
+
+    Saving the session on every request (SESSION_SAVE_EVERY_REQUEST) would cost a write per page and per
+    recorded dose; the idle timeout (SESSION_COOKIE_AGE, hours) loses nothing when measured to the minute."""
+
+    KEY = "_active_minute"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key:
+            minute = current_minute()
+            if session.get(self.KEY) != minute:
+                session[self.KEY] = minute  # modified: SessionMiddleware saves it with a new expiry
+        return self.get_response(request)
 
 
 class RequestContextMiddleware:

@@ -56,5 +56,36 @@ def entries_for(user) -> list[dict]:
     ]
 
 
+# The menu bar groups entries by the part of the work they belong to (a health officer holds two dozen entries,
+# which no bar shows in a row); a group of one entry is a plain link. Keyed by the URL namespace.
+GROUPS: list[tuple[str, str | Promise, str, tuple[str, ...]]] = [
+    ("register", _("Population"), "people", ("people", "imports")),
+    ("vaccination", _("Vaccination"), "droplet", ("vaccination",)),
+    ("treatment", _("Testing and treatment"), "heart-pulse", ("testing", "cases", "dashboard")),
+    ("administration", _("Administration"), "gear", ("organizations", "places", "accounts", "policies", "audit",
+                                                       "jobs", "notify")),
+]
+
+
+def groups_for(user, path: str = "") -> list[dict]:
+    entries = entries_for(user)
+    groups = []
+    for key, label, icon, namespaces in GROUPS:
+        members = [e for e in entries if e["name"].split(":")[0] in namespaces]
+        if members:
+            for e in members:
+                e["active"] = bool(path) and path[:8] == e["url"][:8]
+            groups.append({"key": key, "label": label, "icon": icon, "entries": members,
+                           "active": any(e["active"] for e in members)})
+    grouped = {e["name"] for g in groups for e in g["entries"]}
+    for e in entries:  # an entry of a namespace no group names still shows, alone
+        if e["name"] not in grouped:
+            e["active"] = bool(path) and path[:8] == e["url"][:8]
+            groups.append({"key": e["name"], "label": e["label"], "icon": e["icon"], "entries": [e],
+                           "active": e["active"]})
+    return groups
+
+
 def context(request) -> dict:
-    return {"nav_entries": entries_for(getattr(request, "user", None))}
+    user = getattr(request, "user", None)
+    return {"nav_groups": groups_for(user, getattr(request, "path", ""))}

@@ -73,6 +73,8 @@ def person_detail(request, pk: int):
         "cccd_problems": cccd_problems(person.cccd, sex=person.sex, birth_year=person.birth_year)
         if person.cccd else [],
         "entries": timeline.entries(person, request.user), "can_manage": can(request.user, Cap.PEOPLE_MANAGE),
+        "can_record_test": can(request.user, Cap.TESTING_RECORD),
+        "can_open_case": can(request.user, Cap.CASES_MANAGE),
         "neighbours": _household_candidates(request.user, person) if can(request.user, Cap.PEOPLE_MANAGE) else [],
     })
 

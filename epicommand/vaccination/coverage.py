@@ -21,12 +21,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 
 from epicommand.people.models import Person
 
+from . import record_sql
 from .eligibility import Candidate, PastDose, Rules
 from .models import CoverageDay, Dose, TargetFact, VaccinationStatus
 from .models.coverage import Stage
@@ -108,21 +108,6 @@ def _add(counts: Counter, status: VaccinationStatus | Status | None, sign: int) 
         counts[key] += sign
 
 
-def _bump(key: FactKey, delta: int) -> None:
-    """Add `delta` people to one fact row, creating it when missing; safe with concurrent writers."""
-    commune_id, day, group, priority, stage = key
-    match = CoverageDay.objects.filter(commune_id=commune_id, day=day, age_group=group, priority_group=priority,
-                                       stage=stage)
-    if match.update(people=F("people") + delta):
-        return
-    try:
-        with transaction.atomic():
-            CoverageDay.objects.create(commune_id=commune_id, day=day, age_group=group, priority_group=priority,
-                                       stage=stage, people=delta)
-    except IntegrityError:  # another writer created it meanwhile: add to theirs
-        match.update(people=F("people") + delta)
-
-
 def refresh_people(person_ids: Iterable[int], *, on: date | None = None, rules: Rules | None = None) -> None:
     """Recompute the status of these people and move their fact contributions; call inside the
     transaction that changed their doses. `rules` (of the day) saves reading the policies again."""
@@ -135,23 +120,46 @@ def refresh_people(person_ids: Iterable[int], *, on: date | None = None, rules: 
     counts: Counter = Counter()
     for person in Person.objects.filter(pk__in=ids).only("id", "commune_id", "birth_date", "birth_year",
                                                         "priority_group", "pregnant"):
-        previous = old.get(person.pk)
-        new = compute(rules, person_id=person.pk, commune_id=person.commune_id, birth_date=person.birth_date,
-                      birth_year=person.birth_year, priority_group=person.priority_group, pregnant=person.pregnant,
-                      doses=doses.get(person.pk, []))
-        if new is not None and previous is not None:
-            # Counted where they were counted: a birthday moves them at the next rebuild, not mid-day.
-            new.age_group = previous.age_group
-        _add(counts, previous, -1)
-        _add(counts, new, +1)
-        if new is None:
-            if previous is not None:
-                previous.delete()
-        else:
-            new.row().save(force_insert=previous is None)  # one statement, not an UPDATE that finds nothing
-    # Sorted, so concurrent writers lock fact rows in the same order and never deadlock.
-    for key in sorted(k for k, v in counts.items() if v):
-        _bump(key, counts[key])
+        _restate(counts, rules, person_id=person.pk, commune_id=person.commune_id, birth_date=person.birth_date,
+                 birth_year=person.birth_year, priority_group=person.priority_group, pregnant=person.pregnant,
+                 doses=doses.get(person.pk, []), previous=old.get(person.pk))
+    _bump_all(counts)
+
+
+def refresh_person(rules: Rules, *, person_id: int, commune_id: int, birth_date: date | None,
+                   birth_year: int | None, priority_group: str, pregnant: bool, doses: list[PastDose],
+                   previous: VaccinationStatus | Status | None) -> None:
+    """refresh_people() for one person whose row, stored status (`previous`, or None) and live doses the caller
+    has just read under the person's lock: recording a dose reads them anyway, so they are not read twice."""
+    counts: Counter = Counter()
+    _restate(counts, rules, person_id=person_id, commune_id=commune_id, birth_date=birth_date,
+             birth_year=birth_year, priority_group=priority_group, pregnant=pregnant, doses=doses,
+             previous=previous)
+    _bump_all(counts)
+
+
+def _restate(counts: Counter, rules: Rules, *, person_id: int, commune_id: int, birth_date: date | None,
+             birth_year: int | None, priority_group: str, pregnant: bool, doses: list[PastDose],
+             previous: VaccinationStatus | Status | None) -> None:
+    """Write one person's new status and add the moves of their contributions to `counts`."""
+    new = compute(rules, person_id=person_id, commune_id=commune_id, birth_date=birth_date, birth_year=birth_year,
+                  priority_group=priority_group, pregnant=pregnant, doses=doses)
+    if new is not None and previous is not None:
+        # Counted where they were counted: a birthday moves them at the next rebuild, not mid-day.
+        new.age_group = previous.age_group
+    _add(counts, previous, -1)
+    _add(counts, new, +1)
+    if new is None:
+        if previous is not None:
+            record_sql.delete_status(person_id)
+    else:
+        record_sql.write_status(new, exists=previous is not None)
+
+
+def _bump_all(counts: Counter) -> None:
+    """Add the moves to the fact rows (creating those missing; safe with concurrent writers), sorted, so that
+    concurrent writers lock fact rows in the same order and never deadlock."""
+    record_sql.bump_facts((key, counts[key]) for key in sorted(k for k, v in counts.items() if v))
 
 
 # ---- rebuilding from scratch --------------------------------------------------------------------------

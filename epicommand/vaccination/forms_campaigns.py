@@ -7,7 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from epicommand.core.forms import PlaceChoiceField, StyledForm
+from epicommand.core.forms import PlaceChoiceField, StyledForm, day_field
 from epicommand.core.jurisdiction import assignable_places
 from epicommand.core.models import Place, User
 
@@ -15,24 +15,12 @@ from . import campaign_services as cs
 from .models import Campaign, Product, Site
 
 
-class DateInput(forms.DateInput):
-    input_type = "text"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric"}, **kwargs)
-
-
-def _date_field(label, *, required: bool = True) -> forms.DateField:
-    return forms.DateField(label=label, required=required, input_formats=["%d/%m/%Y", "%Y-%m-%d"],
-                           widget=DateInput())
-
-
 class CampaignForm(StyledForm, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=150)
     area = PlaceChoiceField(label=_("Area"), queryset=Place.objects.none(),
                             help_text=_("The province, or one commune."))
-    starts_on = _date_field(_("Starts on"))
-    ends_on = _date_field(_("Ends on"), required=False)
+    starts_on = day_field(_("Starts on"))
+    ends_on = day_field(_("Ends on"), required=False)
     age_groups = forms.MultipleChoiceField(label=_("Target age groups"), required=False,
                                            widget=forms.CheckboxSelectMultiple,
                                            help_text=_("None ticked: every age group vaccinated."))
@@ -102,7 +90,7 @@ class SiteForm(StyledForm, forms.Form):
 
 
 class SessionForm(StyledForm, forms.Form):
-    date = _date_field(_("Date"))
+    date = day_field(_("Date"))
     campaign = forms.ModelChoiceField(label=_("Campaign"), queryset=Campaign.objects.none(), required=False,
                                       empty_label=_("— no campaign —"))
     team = forms.CharField(label=_("Team"), max_length=255, required=False,

@@ -51,11 +51,6 @@ class DoseForm(forms.Form):
     override_reason = forms.CharField(label=_("Reason for vaccinating despite the rules"), required=False,
                                       max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for item in CHECKLIST:
-            self.fields[answer_field(item.key)] = forms.BooleanField(label=item.question, required=False)
-
     def clean(self):
         data = super().clean()
         if data.get("outcome") == Screening.Outcome.PROCEED and not data.get("product"):
@@ -64,6 +59,11 @@ class DoseForm(forms.Form):
 
     def answers(self) -> dict[str, bool]:
         return {item.key: bool(self.cleaned_data.get(answer_field(item.key))) for item in CHECKLIST}
+
+
+# One checkbox per checklist item, after the declared fields: built once with the class, not for every request.
+DoseForm.base_fields.update({answer_field(item.key): forms.BooleanField(label=item.question, required=False)
+                             for item in CHECKLIST})
 
 
 class AefiForm(StyledForm, forms.Form):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from epicommand.core.forms import StyledForm
+from epicommand.core.forms import StyledForm, day_field
 from epicommand.core.jurisdiction import visible_to
 from epicommand.core.models import Organization, User
 
@@ -27,17 +27,13 @@ class StockField(forms.ModelChoiceField):
             "expiry": obj.lot.expiry.strftime("%d/%m/%Y"), "n": obj.doses}
 
 
-def _date_widget() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
 class ReceiptForm(StyledForm, forms.Form):
     UNITS = [("doses", _("doses")), ("vials", _("vials"))]
 
     holder = HolderField(queryset=Organization.objects.none(), label=_("Received by"))
     product = forms.ModelChoiceField(queryset=Product.objects.filter(is_active=True), label=_("Vaccine"))
     number = forms.CharField(label=_("Lot number"), max_length=40)
-    expiry = forms.DateField(label=_("Expiry date"), widget=_date_widget())
+    expiry = day_field(_("Expiry date"))
     doses_per_vial = forms.IntegerField(label=_("Doses per vial"), min_value=1, max_value=50, required=False,
                                         help_text=_("Leave empty to use the vaccine's usual vial size."))
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1)

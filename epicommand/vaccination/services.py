@@ -11,7 +11,6 @@ from datetime import date, timedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +22,7 @@ from epicommand.core.roles import Cap, Role
 from epicommand.notify.services import notify
 from epicommand.people.models import Person
 
-from . import certificates, coverage, stock
+from . import certificates, coverage, record_sql, stock
 from .eligibility import Candidate, PastDose, Rules, Verdict
 from .models import Aefi, Certificate, Dose, DoseKind, Lot, Movement, Product, Screening, Session, SessionLot, Stock
 
@@ -80,36 +79,54 @@ def lots_available(holder: Organization, product: Product, on: date) -> list[tup
     return [(row.lot, row.doses) for row in rows]
 
 
+def lots_in_stock(holder: Organization, product_key: str, on: date) -> list[tuple[Lot, int]]:
+    """lots_available() for a vaccine in use named by its code: the vaccine is read with its lots, in one
+    statement (the dose form's save reads it)."""
+    return record_sql.lots_in_stock(holder.pk, product_key, on)
+
+
 def record_dose(*, actor: User, person: Person, session: Session, product: Product, lot: Lot | None = None,
                 answers: dict[str, bool] | None = None, temperature=None, outcome: str = Screening.Outcome.PROCEED,
                 screening_note: str = "", override_reason: str = "", on: date | None = None) -> Recorded:
     """Screen the person and, when the outcome is to vaccinate, record the dose drawn from the session's
     stock. Raises Ineligible (rules refuse, no override), DoseRefused or stock.OutOfStock; nothing is
-    written then, except that a deferral or referral is itself recorded."""
+    written then, except that a deferral or referral is itself recorded.
+
+    The busiest write of a campaign day, so it is a handful of statements (record_sql): lock the person and
+    read the session's status, read their doses and stored status, the policies of the day, then insert the
+    screening and the dose, take the stock with its ledger row, count the vial, restate the coverage and
+    write the audit event, all in one transaction."""
     if not can(actor, Cap.DOSES_RECORD):
         raise PermissionDenied
     on = on or timezone.localdate()
-    # Read afresh: the session may have been closed since the page was loaded.
-    if Session.objects.filter(pk=session.pk, status=Session.Status.CLOSED).exists():
-        raise DoseRefused(_("This session is closed."))
-    if session.date != on:
-        raise DoseRefused(_("This session is on %(date)s: doses are recorded on the day they are given.")
-                          % {"date": session.date.strftime("%d/%m/%Y")})
-    if outcome not in Screening.Outcome.values:
-        raise ValidationError(_("Choose the outcome of the screening."))
     override_reason = (override_reason or "").strip()
+    # The policies of the day, read once for the verdict and the coverage refresh, before any row is locked.
+    rules = Rules(on) if outcome == Screening.Outcome.PROCEED else None
     with transaction.atomic():
-        screening = Screening.objects.create(person=person, session=session, answers=answers or {},
-                                             temperature=temperature, outcome=outcome, note=screening_note[:255],
-                                             by=actor)
+        # Lock the person's row: two vaccinators saving the same person at once cannot both pass the checks.
+        # The same statement reads the session afresh: it may have been closed since the page was loaded.
+        locked = record_sql.lock_person(person.pk, session.pk)
+        if locked is None:
+            raise Person.DoesNotExist
+        if locked.session_status == Session.Status.CLOSED:
+            raise DoseRefused(_("This session is closed."))
+        if session.date != on:
+            raise DoseRefused(_("This session is on %(date)s: doses are recorded on the day they are given.")
+                              % {"date": session.date.strftime("%d/%m/%Y")})
+        if outcome not in Screening.Outcome.values:
+            raise ValidationError(_("Choose the outcome of the screening."))
+        screening = record_sql.insert(Screening(
+            person=person, session=session, answers=answers or {}, temperature=temperature, outcome=outcome,
+            note=screening_note[:255], by=actor))
         if outcome != Screening.Outcome.PROCEED:
             audit.record(actor=actor, action=AuditEvent.Action.CREATE, obj=screening,
                          place=person.commune, changes={"outcome": [None, outcome]})
             return Recorded(None, screening, None)
-        # Lock the person's row: two vaccinators saving the same person at once cannot both pass the checks.
-        Person.objects.select_for_update().filter(pk=person.pk).first()
-        rules = Rules(on)  # the policies of the day, read once for the verdict and the coverage refresh
-        verdict = rules.check(candidate_for(person), product.key)
+        # Read after the lock, so a dose saved a moment ago by the next table is seen.
+        previous, doses = record_sql.history(person.pk)
+        candidate = Candidate(birth_date=locked.birth_date, birth_year=locked.birth_year, doses=tuple(doses),
+                              pregnant=locked.pregnant)
+        verdict = rules.check(candidate, product.key)
         if not verdict.eligible and not override_reason:
             raise Ineligible(verdict)
         holder = session.site.organization
@@ -125,11 +142,11 @@ def record_dose(*, actor: User, person: Person, session: Session, product: Produ
             raise DoseRefused(_("Lot %(lot)s expired on %(date)s.")
                               % {"lot": lot.number, "date": lot.expiry.strftime("%d/%m/%Y")})
         kind = DoseKind.BOOSTER if verdict.kind == "booster" else DoseKind.PRIMARY
-        dose = Dose.objects.create(
+        dose = record_sql.insert(Dose(
             person=person, product=product, lot=lot, lot_number=lot.number, given_on=on, number=verdict.dose_number,
             kind=kind, session=session, site=session.site, organization=holder, vaccinator=actor,
             screening=screening, override_codes=list(verdict.codes) if not verdict.eligible else [],
-            override_reason=override_reason if not verdict.eligible else "")
+            override_reason=override_reason if not verdict.eligible else ""))
         if session.status == Session.Status.PLANNED:
             # Before the stock: rows are locked in the order closing a session locks them (session, stock,
             # vials), so a first dose and a closing at the same moment wait for each other, never deadlock.
@@ -137,7 +154,10 @@ def record_dose(*, actor: User, person: Person, session: Session, product: Produ
         stock.move(holder=holder, lot=lot, doses=-1, kind=Movement.Kind.ADMINISTERED, by=actor,
                    reference=f"dose:{dose.pk}")
         _count_vial(session, lot, +1)
-        coverage.refresh_people([person.pk], rules=rules)
+        coverage.refresh_person(rules, person_id=person.pk, commune_id=locked.commune_id,
+                                birth_date=locked.birth_date, birth_year=locked.birth_year,
+                                priority_group=locked.priority_group, pregnant=locked.pregnant,
+                                doses=[*doses, PastDose(on, product.key, kind)], previous=previous)
         changes = {"product": [None, product.key], "lot": [None, lot.number], "number": [None, dose.number],
                    "kind": [None, kind]}
         if verdict.eligible:
@@ -154,17 +174,14 @@ def _count_vial(session: Session, lot: Lot, delta: int) -> None:
     """Count a dose in (or out of) the session's vials of the lot: one UPDATE that also opens a new vial when
     the doses given need one (vials opened never go down: a vial opened stays opened)."""
     per_vial = max(lot.doses_per_vial, 1)
-    # Vials needed for n doses: ceil(n / per_vial) = (n + per_vial - 1) // per_vial, here with n = given + delta.
-    needed = (F("doses_given") + delta + per_vial - 1) / per_vial
-    rows = SessionLot.objects.filter(session=session, lot=lot)
-    if rows.update(doses_given=F("doses_given") + delta, vials_opened=Greatest(F("vials_opened"), needed)):
+    if record_sql.count_vial(session.pk, lot.pk, per_vial, delta):
         return
     try:
         with transaction.atomic():
             SessionLot.objects.create(session=session, lot=lot, doses_given=max(delta, 0),
                                       vials_opened=math.ceil(max(delta, 0) / per_vial))
     except IntegrityError:  # created by a vaccinator at the next table meanwhile
-        rows.update(doses_given=F("doses_given") + delta, vials_opened=Greatest(F("vials_opened"), needed))
+        record_sql.count_vial(session.pk, lot.pk, per_vial, delta)
 
 
 def may_undo(user: User, dose: Dose, now=None) -> bool:

@@ -3,12 +3,15 @@ its vaccine are one transaction), so a refused draw rolls back the whole action.
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from contextlib import nullcontext
+
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
 from epicommand.core.models import Organization, User
 
+from . import record_sql
 from .models import Lot, Movement, Stock
 
 
@@ -20,26 +23,25 @@ def move(*, holder: Organization, lot: Lot, doses: int, kind: str, by: User | No
          note: str = "", reference: str = "") -> Movement:
     """Add (doses > 0) or take (doses < 0) stock, with its ledger row, atomically.
 
-    Taking is one conditional UPDATE (`doses >= n`): concurrent takers are serialised by the row lock
-    of that UPDATE and each sees the others' result, so exactly the doses present can be taken."""
+    Taking is one conditional UPDATE (`doses >= n`, see record_sql.take): concurrent takers are serialised by
+    the row lock of that UPDATE and each sees the others' result, so exactly the doses present can be taken."""
     if doses == 0:
         raise ValueError("a movement moves something")
-    with transaction.atomic():
+    # Inside the caller's transaction no savepoint is needed: a refused draw raises before writing anything,
+    # so a caller that catches OutOfStock (an allocation skipping a lot) goes on with a sound transaction.
+    with nullcontext() if connection.in_atomic_block else transaction.atomic():
         if doses > 0:
             stock, _created = Stock.objects.get_or_create(holder=holder, lot=lot)
             Stock.objects.filter(pk=stock.pk).update(doses=F("doses") + doses)
+            balance = Stock.objects.filter(pk=stock.pk).values_list("doses", flat=True).get()
         else:
-            try:
-                taken = Stock.objects.filter(holder=holder, lot=lot, doses__gte=-doses).update(
-                    doses=F("doses") + doses)
-            except IntegrityError:  # the check constraint: only reachable if the filter were bypassed
-                taken = 0
-            if not taken:
+            # The condition of the UPDATE keeps the check constraint (never negative) from ever firing.
+            balance = record_sql.take(holder.pk, lot.pk, -doses)
+            if balance is None:
                 raise OutOfStock(_("Out of stock: lot %(lot)s has fewer than %(n)s doses left here.")
                                  % {"lot": lot.number, "n": -doses})
-        balance = Stock.objects.filter(holder=holder, lot=lot).values_list("doses", flat=True).get()
-        return Movement.objects.create(holder=holder, lot=lot, kind=kind, doses=doses, balance_after=balance,
-                                       reason=reason, note=note, reference=reference, by=by)
+        return record_sql.insert(Movement(holder=holder, lot=lot, kind=kind, doses=doses, balance_after=balance,
+                                          reason=reason, note=note, reference=reference, by=by))
 
 
 def balance(holder: Organization, lot: Lot) -> int:

@@ -31,6 +31,8 @@ from .models import Aefi, Dose, Lot, Product, Screening, Session, Stock
 from .screening import CHECKLIST, FEVER_FROM, suggested_outcome
 
 SEARCH_LIMIT = 20
+# What saving a dose reads of the person: the name for the message, the commune's path for the audit event.
+SAVING_NEEDS = ("id", "full_name", "commune_id", "commune__id", "commune__path")
 
 
 def _in_stock(holders: list[Organization], on) -> dict[int, list[tuple[Product, list[tuple[Lot, int]]]]]:
@@ -127,12 +129,18 @@ def session_person_new(request, pk: int):
 
 def dose_new(request, session_pk: int, person_pk: int):
     """Screening, vaccine, lot and eligibility for one person; one POST saves it all."""
-    session = _session(request, session_pk)
-    person = get_served_for_user(request.user, Person.objects.filter(merged_into__isnull=True)
-                                 .select_related("commune"), person_pk)
+    posting = request.method == "POST"
+    people = Person.objects.filter(merged_into__isnull=True).select_related("commune")
+    if posting:
+        # Saving (the benchmarked request) reads only what it needs; a page to show reads them whole.
+        session = get_for_user(request.user, Session.objects.select_related("site__organization"), session_pk)
+        person = get_served_for_user(request.user, people.only(*SAVING_NEEDS), person_pk)
+    else:
+        session = _session(request, session_pk)
+        person = get_served_for_user(request.user, people, person_pk)
     require(request.user, Cap.DOSES_RECORD)
     today = timezone.localdate()
-    if request.method != "POST":
+    if not posting:
         return _dose_page(request, session, person, today, DoseForm(initial={"outcome": Screening.Outcome.PROCEED}))
     form = DoseForm(request.POST)
     if not form.is_valid():
@@ -140,17 +148,22 @@ def dose_new(request, session_pk: int, person_pk: int):
     data = form.cleaned_data
     product = lot = None
     if data["product"]:
-        # Kept lean (this POST is benchmarked): one query for the product, one for the lots when one is named.
-        product = Product.objects.filter(key=data["product"], is_active=True).first()
+        # Kept lean (this POST is benchmarked): one query reads the vaccine with its lots in stock at the site;
+        # the vaccine alone is read only when the site holds none of it.
+        available = services.lots_in_stock(session.site.organization, data["product"], today)
+        product = (available[0][0].product if available
+                   else Product.objects.filter(key=data["product"], is_active=True).first())
         if product is None:
             form.add_error("product", _("This vaccine is not in use."))
             return _dose_page(request, session, person, today, form)
-    if data["outcome"] == Screening.Outcome.PROCEED and data["lot"]:
-        lot = next((found for found, _n in services.lots_available(session.site.organization, product, today)
-                    if found.pk == data["lot"]), None)
-        if lot is None:
-            form.add_error("lot", _("This lot is not in stock at the site, or it has expired."))
-            return _dose_page(request, session, person, today, form)
+        if data["outcome"] == Screening.Outcome.PROCEED:
+            if data["lot"]:
+                lot = next((found for found, _n in available if found.pk == data["lot"]), None)
+                if lot is None:
+                    form.add_error("lot", _("This lot is not in stock at the site, or it has expired."))
+                    return _dose_page(request, session, person, today, form)
+            elif available:
+                lot = available[0][0]  # the lot the service would draw: the earliest expiry in stock
     try:
         recorded = services.record_dose(
             actor=request.user, person=person, session=session, product=product, lot=lot, answers=form.answers(),
@@ -199,6 +212,8 @@ def _already_recorded(request, session: Session, person: Person, product: Produc
 
 
 def _dose_page(request, session: Session, person: Person, today, form: DoseForm, *, refused: Verdict | None = None):
+    if person.get_deferred_fields():  # read for saving only (see SAVING_NEEDS): the page shows the whole person
+        person = Person.objects.select_related("commune").get(pk=person.pk)
     in_stock = _in_stock([session.site.organization], today)[session.site.organization_id]
     # The person's earlier doses are needed to screen them, whoever gave them: shown as date, vaccine and number.
     earlier = list(Dose.objects.filter(person=person).select_related("product").order_by("given_on", "id"))

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone, translation
 
+from epicommand.cases.demo import seed_cases
 from epicommand.core import demo, planner
 from epicommand.core.models import Place
 from epicommand.people.demo import seed_population
@@ -14,7 +15,8 @@ from epicommand.vaccination.demo import seed_vaccination
 class Command(BaseCommand):
     help = ("Create the demo organizations and one demo account per role (idempotent), and a synthetic "
             "population: --people N (deterministic for a given --seed), then its vaccination history, lots "
-            "and today's open sessions (--no-vaccination to skip). A register that already holds people is "
+            "and today's open sessions (--no-vaccination to skip), then tests, cases at home and in facilities "
+            "with their beds, referrals and key staff (--no-cases to skip). A register that already holds people is "
             "left as it is; doses are added only to a register without historical doses.")
 
     def add_arguments(self, parser):
@@ -23,8 +25,12 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--no-vaccination", dest="vaccination", action="store_false",
                             help="skip the demo vaccination data (doses, lots, sites, today's sessions)")
+        parser.add_argument("--no-cases", dest="cases", action="store_false",
+                            help="skip the demo testing and case data (beds, tests, pools, cases, home treatment, "
+                                 "referrals, key staff)")
 
-    def handle(self, *args, province: str, people: int, seed: int, vaccination: bool = True, **options):
+    def handle(self, *args, province: str, people: int, seed: int, vaccination: bool = True,
+               cases: bool = True, **options):
         translation.activate("vi")
         # The demo password is made on first use and kept under var/ (never in the code).
         logins = settings.VAR_DIR / "demo_logins.txt"
@@ -53,6 +59,13 @@ class Command(BaseCommand):
                 self.stdout.write(f"{done['doses']:,} historical doses for {done['people']:,} people; "
                                   f"{done['sites']} vaccination sites.")
             self.stdout.write(f"{done['sessions']} sessions opened today.")
+        if cases and Person.objects.exists():
+            # After the people (they fall ill) and the demo organizations (facilities, the mobile station's worker).
+            done = seed_cases(seed=seed, on=timezone.localdate(), province_code=province.zfill(2))
+            if done["cases"]:
+                self.stdout.write(f"{done['cases']} cases ({done['home']} at home, {done['facility']} in "
+                                  f"facilities), {done['tests']} tests, {done['referrals']} referrals, "
+                                  f"{done['key_staff']} key staff.")
 
     def _progress(self, done: int) -> None:
         self.stderr.write(f"\r  {done:,} people…", ending="")

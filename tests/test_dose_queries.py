@@ -1,0 +1,149 @@
+"""Saving the dose form is the busiest request of a campaign day: its statements are counted here, so that one
+more query (or a statement per earlier dose) fails a test rather than a vaccination site's rush hour. Also the
+one-statement readers behind it (the lots the site holds, the person under lock)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from epicommand.core.models import AuditEvent
+from epicommand.core.roles import Role
+from epicommand.core.text import fold
+from epicommand.people.models import Person
+from epicommand.vaccination import record_sql, services, stock
+from epicommand.vaccination.models import Dose, Lot, Movement, Product, Stock
+
+pytestmark = pytest.mark.django_db
+
+# Statements of one saved dose, transaction control (BEGIN, SAVEPOINT, COMMIT…) aside:
+#   session, user                         middleware (session and authentication)
+#   place, place ids, session, person     the jurisdiction module (the user's area, then the two rows)
+#   lots with their vaccine, policies     the view and the rules of the day
+#   person locked with the session's status, screening, doses and stored status, dose, stock, ledger row,
+#   vials, coverage status, coverage facts, audit event
+# (the session is renewed at most once a minute: in tests the minute stands still, see conftest.py)
+DOSE_POST_STATEMENTS = 18
+CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+def _person(world, name: str, born: date = date(1985, 3, 1)) -> Person:
+    return Person.objects.create(full_name=name, name_folded=fold(name), sex="M", birth_date=born,
+                                 birth_year=born.year, commune=world.communes["home"])
+
+
+def _post(client, world, person: Person, **fields):
+    url = reverse("vaccination:dose_new", kwargs={"session_pk": world.vaccination.sessions["home"].pk,
+                                                  "person_pk": person.pk})
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(url, {"product": "pfizer", "outcome": "proceed", **fields})
+    assert response.status_code == 302 and "/vaccination/doses/" in response["Location"], response.content[-2000:]
+    return [q["sql"] for q in captured.captured_queries]
+
+
+def _statements(queries: list[str]) -> list[str]:
+    return [sql for sql in queries if not sql.upper().startswith(CONTROL)]
+
+
+def _listing(queries: list[str]) -> str:
+    return "\n".join(f"{n:2} {sql[:160]}" for n, sql in enumerate(queries))
+
+
+@pytest.fixture
+def nurse(client, world):
+    client.force_login(world.user(Role.COMMUNE_STATION))
+    # The session's first dose opens it and its first vial of a lot creates the vial count: a one-off per
+    # session and lot, left out of the count below.
+    _post(client, world, _person(world, "Người mở buổi"))
+    return client
+
+
+@pytest.mark.parametrize("named_lot", [True, False], ids=["lot named", "earliest lot"])
+def test_saving_a_dose_costs_a_fixed_handful_of_statements(nurse, world, named_lot):
+    lot = Stock.objects.filter(holder=world.vaccination.sites["home"].organization, doses__gt=0).first().lot_id
+    queries = _post(nurse, world, _person(world, "Lò Văn Đếm"), **({"lot": lot} if named_lot else {}))
+    statements = _statements(queries)
+    assert len(statements) == DOSE_POST_STATEMENTS, _listing(statements)
+    assert sum(sql.startswith('INSERT INTO "vaccination_dose"') for sql in statements) == 1
+
+
+def test_the_count_does_not_grow_with_the_persons_earlier_doses(nurse, world):
+    pfizer = Product.objects.get(key="pfizer")
+    veteran = _person(world, "Lò Văn Ba Mũi", date(1970, 1, 1))
+    for days_ago in (400, 370):  # a complete primary series: today's dose is a booster
+        Dose.objects.create(person=veteran, product=pfizer, given_on=timezone.localdate() - timedelta(days=days_ago),
+                            number=1, historical=True)
+    newcomer = _person(world, "Lò Văn Mới")
+    assert len(_statements(_post(nurse, world, veteran))) == len(_statements(_post(nurse, world, newcomer)))
+    assert Dose.objects.get(person=veteran, given_on=timezone.localdate()).kind == "booster"
+
+
+def test_the_dose_its_stock_coverage_and_audit_are_written_in_one_transaction(nurse, world):
+    queries = _post(nurse, world, _person(world, "Lò Thị Giao Dịch"))
+    opened = next(n for n, sql in enumerate(queries) if sql.upper().startswith(("SAVEPOINT", "BEGIN")))
+    closed = next(n for n, sql in enumerate(queries) if n > opened and sql.upper().startswith(("RELEASE", "COMMIT")))
+    inside = "\n".join(queries[opened:closed])
+    for table in ("vaccination_screening", "vaccination_dose", "vaccination_stock", "vaccination_movement",
+                  "vaccination_sessionlot", "vaccination_vaccinationstatus", "vaccination_coverageday",
+                  "core_auditevent"):
+        assert table in inside, f"{table} written outside the dose's transaction:\n{_listing(queries)}"
+    dose = Dose.objects.latest("id")
+    assert AuditEvent.objects.filter(object_type="vaccination.Dose", object_id=str(dose.pk)).count() == 1
+
+
+def test_the_lots_in_stock_come_with_their_vaccine_in_one_statement(world):
+    station = world.vaccination.sites["home"].organization
+    today = timezone.localdate()
+    pfizer, moderna = Product.objects.get(key="pfizer"), Product.objects.get(key="moderna")
+    Stock.objects.filter(holder=station).delete()
+
+    def lot(number: str, product: Product, expires_in: int, doses: int) -> Lot:
+        made = Lot.objects.create(product=product, number=number, expiry=today + timedelta(days=expires_in),
+                                  doses_per_vial=6)
+        if doses:
+            stock.move(holder=station, lot=made, doses=doses, kind=Movement.Kind.RECEIPT, by=None)
+        return made
+
+    later, sooner = lot("LATER", pfizer, 90, 12), lot("SOONER", pfizer, 20, 6)
+    lot("EXPIRED", pfizer, -1, 6)
+    emptied = lot("EMPTIED", pfizer, 30, 6)
+    stock.move(holder=station, lot=emptied, doses=-6, kind=Movement.Kind.ADMINISTERED, by=None)
+    lot("OTHER VACCINE", moderna, 30, 6)
+    with CaptureQueriesContext(connection) as captured:
+        found = services.lots_in_stock(station, "pfizer", today)
+        assert [(row.number, n, row.product.key, row.expiry) for row, n in found] == [
+            ("SOONER", 6, "pfizer", sooner.expiry), ("LATER", 12, "pfizer", later.expiry)]
+    assert len(captured.captured_queries) == 1
+    assert found == services.lots_available(station, pfizer, today)
+    Product.objects.filter(pk=pfizer.pk).update(is_active=False)
+    assert services.lots_in_stock(station, "pfizer", today) == []
+
+
+def test_a_refused_draw_inside_a_transaction_leaves_it_usable(world):
+    """stock.move takes no savepoint inside the caller's transaction: a draw it refuses must have written
+    nothing, so a caller that catches OutOfStock (an allocation skipping a drained lot) carries on."""
+    station = world.vaccination.sites["home"].organization
+    row = Stock.objects.filter(holder=station, doses__gt=0).select_related("lot").first()
+    with transaction.atomic():
+        with pytest.raises(stock.OutOfStock):
+            stock.move(holder=station, lot=row.lot, doses=-(row.doses + 1), kind=Movement.Kind.WASTED, by=None)
+        stock.move(holder=station, lot=row.lot, doses=-1, kind=Movement.Kind.WASTED, by=None)
+    assert stock.balance(station, row.lot) == row.doses - 1
+    assert Movement.objects.filter(lot=row.lot, kind=Movement.Kind.WASTED).count() == 1
+
+
+def test_the_person_is_read_under_lock_with_the_sessions_status(world):
+    session = world.vaccination.sessions["home"]
+    person = _person(world, "Lò Văn Khoá", date(2001, 7, 9))
+    with transaction.atomic():
+        locked = record_sql.lock_person(person.pk, session.pk)
+    assert locked == record_sql.Locked(commune_id=world.communes["home"].pk, birth_date=date(2001, 7, 9),
+                                       birth_year=2001, priority_group="", pregnant=False,
+                                       session_status=session.status)
+    with transaction.atomic():
+        assert record_sql.lock_person(person.pk + 10_000, session.pk) is None
