@@ -24,6 +24,7 @@ from epicommand.people.models import Person
 from epicommand.testing import services as testing
 from epicommand.testing.models import Kind, Result
 
+from .concurrency import at_once
 from .world import K
 
 pytestmark = pytest.mark.django_db
@@ -230,30 +231,13 @@ def test_the_demo_cases_leave_figures_that_a_rebuild_confirms(_fast_passwords):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks under real concurrency: PostgreSQL")
 def test_cases_opened_at_once_in_one_commune_are_each_counted(reference_data):
     """Cases opened together in a commune whose figures have no row for their key yet: each is counted once."""
-    import threading
-
-    from django.db import connections
-
     from .world import build_world
 
     world = build_world()
     people = [person(world, f"Lò Văn Đồng Thời {n}", "home") for n in range(4)]
-    start, failures = threading.Barrier(len(people)), []
-
-    def run(who: Person) -> None:
-        try:
-            start.wait()
-            services.open_case(actor=None, person=who, opened_on=timezone.localdate())
-        except Exception as exc:  # noqa: BLE001  (the race shows as an integrity error)
-            failures.append(repr(exc))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(who,)) for who in people]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_once(lambda who: services.open_case(actor=None, person=who, opened_on=timezone.localdate()),
+                      people)
+    failures = [repr(r) for r in results if isinstance(r, Exception)]
     assert failures == []
     commune = world.communes["home"]
     assert ActiveCases.objects.get(commune=commune, severity="asymptomatic", tier=0, setting="pending").cases == 4

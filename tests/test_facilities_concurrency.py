@@ -4,18 +4,16 @@ bed count never passes the total."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connections
 from django.utils import timezone
 
 from epicommand.cases import admissions, referrals, services
 from epicommand.cases.models import Admission, Beds, Referral
 
 from .cases_fixtures import person, tower
+from .concurrency import at_once
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -26,27 +24,8 @@ RACERS = 20
 
 
 def _race(work, items) -> list[str]:
-    start = threading.Barrier(len(items))
-    answers: list[str] = []
-
-    def run(item) -> None:
-        try:
-            start.wait()
-            work(item)
-            answers.append("won")
-        except ValidationError:
-            answers.append("no bed")
-        except Exception as exc:  # noqa: BLE001  (anything else is a failure the assertion shows)
-            answers.append(f"unexpected {exc!r}")
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(item,)) for item in items]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return answers
+    return ["won" if not isinstance(r, Exception) else "no bed" if isinstance(r, ValidationError)
+            else f"unexpected {r!r}" for r in at_once(work, items)]
 
 
 def test_concurrent_acceptances_and_admissions_for_the_last_bed(reference_data):

@@ -6,13 +6,11 @@ cases opened at once in one agency raise exactly one alert with one message (Pos
 from __future__ import annotations
 
 import io
-import threading
 
 import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,6 +23,7 @@ from epicommand.notify.models import Message
 from epicommand.people import reconciliation
 from epicommand.people.models import Person
 
+from .concurrency import at_once
 from .world import K
 
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
@@ -122,24 +121,7 @@ def test_the_nightly_rebuild_judges_again_when_a_new_threshold_takes_effect(worl
 
 def _at_once(work, items) -> list[str]:
     """Run `work(item)` for every item in its own thread, all released together; the failures, as text."""
-    start = threading.Barrier(len(items))
-    failures: list[str] = []
-
-    def run(item) -> None:
-        try:
-            start.wait()
-            work(item)
-        except Exception as exc:  # noqa: BLE001  (a deadlock or an integrity error is what the test looks for)
-            failures.append(repr(exc))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(item,)) for item in items]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return failures
+    return [repr(r) for r in at_once(work, items) if isinstance(r, Exception)]
 
 
 @pytest.mark.django_db(transaction=True)

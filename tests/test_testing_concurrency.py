@@ -9,7 +9,6 @@ import threading
 from collections.abc import Callable
 
 import pytest
-from django.db import connections
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +21,8 @@ from epicommand.testing import links, positivity, services
 from epicommand.testing.models import Kind, Result
 from epicommand.testing.models import Test as LabTest
 
+from .concurrency import at_once as together
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 AT_ONCE = 6
@@ -29,27 +30,7 @@ AT_ONCE = 6
 
 def at_once(work: Callable[[int], str]) -> list[str]:
     """Run work(n) in AT_ONCE threads released together; their answers."""
-    start = threading.Barrier(AT_ONCE)
-    answers: list[str] = []
-    guard = threading.Lock()
-
-    def run(n: int) -> None:
-        try:
-            start.wait()
-            answer = work(n)
-        except Exception as exc:  # noqa: BLE001  (the test reads every answer, failures included)
-            answer = f"{type(exc).__name__}: {exc}"
-        finally:
-            connections.close_all()
-        with guard:
-            answers.append(answer)
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(AT_ONCE)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return answers
+    return [f"{type(r).__name__}: {r}" if isinstance(r, Exception) else r for r in together(work, range(AT_ONCE))]
 
 
 @pytest.fixture
