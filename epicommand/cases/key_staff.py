@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from epicommand.core import audit
-from epicommand.core.jurisdiction import can, is_place_scoped, places_within, visible_to
+from epicommand.core.jurisdiction import can, findable_for_unit, visible_to
 from epicommand.core.models import AuditEvent, Organization, Place, User
 from epicommand.core.policies import policy
 from epicommand.core.roles import Cap, Role
@@ -61,28 +61,14 @@ def organizations_for(user: User) -> QuerySet[Organization]:
     return visible_to(user, Organization.objects.filter(is_active=True))
 
 
-def _people_to_find_in(user: User, organization: Organization) -> QuerySet[Person]:
-    """Where a number typed by the user may be looked up.
-
-    An area officer looks in the register they see. A unit's focal point sees no register at all, yet must name
-    its own staff: the number is looked up among the people of the area the unit stands in, and the person's
-    name is never shown to them (the list shows the masked number), so the lookup reveals no one they could
-    not already identify by the number they typed."""
-    people = Person.objects.filter(merged_into__isnull=True)
-    if is_place_scoped(user):
-        return visible_to(user, people)
-    if organization.place_id is None:
-        return people.none()
-    return people.filter(commune_id__in=places_within(organization.place).values("id"))
-
-
 def find_person(user: User, organization: Organization, cccd: str) -> Person | None:
     """The person with exactly this CCCD among those the user may look up for this organization (None
     otherwise: "not registered" and "not yours" read alike)."""
     number = clean_number(cccd)
     if len(number) != 12 or not number.isdigit():
         return None
-    return _people_to_find_in(user, organization).filter(cccd=number).first()
+    people = findable_for_unit(user, organization, Person.objects.filter(merged_into__isnull=True), place="commune")
+    return people.filter(cccd=number).first()
 
 
 def names_shown_to(user: User, person_ids: Iterable[int]) -> set[int]:

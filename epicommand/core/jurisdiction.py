@@ -180,6 +180,17 @@ def get_served_for_user(user: User, queryset: QuerySet | type[models.Model], pk:
     return obj
 
 
+def findable_for_unit(user: User, organization: Organization, queryset: QuerySet, *, place: str) -> QuerySet:
+    """Rows a user may look up by an exact number on behalf of a unit (an agency naming its key staff): an area
+    officer, in what they see; a unit's own account, which sees no register, among the rows placed (`place`, a
+    lookup to a current Place) in the area where the unit stands. The caller shows such a row only masked."""
+    if is_place_scoped(user):
+        return visible_to(user, queryset)
+    if organization.place_id is None:
+        return queryset.none()
+    return queryset.filter(**{f"{place}__in": places_within(organization.place).values("id")})
+
+
 def _speaks_for(user: User) -> Q | None:
     """The units a user speaks for itself (confirms what they received, counts their fridge): their own
     staff, or the area officers standing where they stand (a commune's station, the province's CDC).
