@@ -28,6 +28,7 @@ from epicommand.notify.channels import TransientError
 from epicommand.notify.channels.console import Console
 from epicommand.notify.checks import check_channels
 from epicommand.notify.models import Attempt, Message
+from epicommand.notify.tasks import deliver_messages
 
 from .world import K
 
@@ -147,6 +148,34 @@ def test_a_committed_message_is_enqueued_once_the_transaction_commits(world, dja
     assert event.action == "create" and event.actor_id == sender.pk
     assert event.changes["kind"][1] == "test.kind" and event.changes["to"][1] == "0912 345 678"
     assert "SpO2" not in json.dumps(event.changes) + event.object_repr
+
+
+def test_many_messages_are_queued_at_once_with_one_delivery_task(world, django_capture_on_commit_callbacks):
+    sender = world.user(Role.COMMUNE_STATION)
+    drafts = [services.draft(channel="console", to=f"dev-{n}", body=f"Cảnh báo {n}", kind="test.many",
+                             place=world.communes["home"], sender=sender if n < 2 else None) for n in range(3)]
+    assert all(message.pk is None for message in drafts)  # drafts are not written
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            services.notify_many(drafts)
+            raise RuntimeError("the import batch failed")
+    assert callbacks == [] and not Message.objects.filter(kind="test.many").exists()
+
+    drafts = [services.draft(channel="console", to=f"dev-{n}", body=f"Cảnh báo {n}", kind="test.many",
+                             place=world.communes["home"], sender=sender if n < 2 else None) for n in range(3)]
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        services.notify_many(drafts)
+        assert not DBTaskResult.objects.exists()
+    ids = [message.pk for message in drafts]
+    assert len(callbacks) == 1 and sorted(Message.objects.filter(kind="test.many").values_list("pk", flat=True)) == ids
+    task = DBTaskResult.objects.get()
+    assert task.task_path == "epicommand.notify.tasks.deliver_messages" and task.args_kwargs["args"] == [ids]
+    # Audited as one by one, by who and what: the system's own message is not.
+    audited = AuditEvent.objects.filter(object_type="notify.Message", object_id__in=[str(pk) for pk in ids])
+    assert sorted(audited.values_list("object_id", flat=True)) == sorted(str(pk) for pk in ids[:2])
+    assert all(event.actor_id == sender.pk and "Cảnh báo" not in json.dumps(event.changes) for event in audited)
+    assert deliver_messages.call(ids) == ["sent", "sent", "sent"]
+    assert set(Message.objects.filter(pk__in=ids).values_list("status", flat=True)) == {"sent"}
 
 
 def test_system_messages_are_not_audited_and_defaults_come_from_the_recipient(world):

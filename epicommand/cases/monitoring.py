@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from epicommand.core import audit
 from epicommand.core.models import AuditEvent, Organization, User
 from epicommand.notify.models import Message
-from epicommand.notify.services import notify
+from epicommand.notify.services import draft, notify
 
 from . import worker_load
 from .models import Alert, Case, CaseEvent, HomeCare, Observation
@@ -151,6 +151,17 @@ def _station(home: HomeCare) -> Organization | None:
 def send_alert(*, actor: User | None, home: HomeCare, alerts: list[Alert], about=None) -> Message | None:
     """One SMS to the patient's health worker (the commune station when nobody follows the patient) naming
     the case code, village and warning signs; never the patient's name."""
+    details = _alert_message(actor=actor, home=home, alerts=alerts, about=about)
+    return None if details is None else notify(**details)
+
+
+def alert_draft(*, actor: User | None, home: HomeCare, alerts: list[Alert], about=None) -> Message | None:
+    """The message of `send_alert`, unsaved, for an import to queue many at once (`notify_many`)."""
+    details = _alert_message(actor=actor, home=home, alerts=alerts, about=about)
+    return None if details is None else draft(**details)
+
+
+def _alert_message(*, actor: User | None, home: HomeCare, alerts: list[Alert], about=None) -> dict | None:
     worker = home.worker
     station = None if worker is not None else _station(home)
     if worker is None and station is None:
@@ -163,9 +174,9 @@ def send_alert(*, actor: User | None, home: HomeCare, alerts: list[Alert], about
                 "code": alert.case.code if alert.case_id else "", "village": home.village or "-", "signs": signs,
                 "urgency": URGENCY_LABELS.get(alert.urgency, alert.urgency)})
         body = _("EpiCommand, home treatment: %(lines)s") % {"lines": "; ".join(lines)}
-    return notify(channel=Message.Channel.SMS, body=body, kind=ALERT_KIND, sender=actor, recipient=worker,
-                  organization=station, place=home.commune,
-                  about=about or (alerts[0] if len(alerts) == 1 else home))
+    return {"channel": Message.Channel.SMS, "body": body, "kind": ALERT_KIND, "sender": actor, "recipient": worker,
+            "organization": station, "place": home.commune,
+            "about": about or (alerts[0] if len(alerts) == 1 else home)}
 
 
 # ---- handling alerts ----------------------------------------------------------------------------------

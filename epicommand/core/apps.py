@@ -8,4 +8,4 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from . import auth_events, tasks  # noqa: F401  (audit receivers; job kinds)
+        from . import auth_events, lookups, tasks  # noqa: F401  (audit receivers; field__any; job kinds)

@@ -15,7 +15,19 @@ from .models import AuditEvent, Place
 current_ip: ContextVar[str | None] = ContextVar("epicommand_current_ip", default=None)
 
 
-def record(
+def record(**details: Any) -> AuditEvent:
+    """Write one event (keyword arguments of `event()`)."""
+    audit_event = event(**details)
+    audit_event.save(force_insert=True)
+    return audit_event
+
+
+def record_many(events: list[AuditEvent]) -> None:
+    """Write many events built with `event()` in one insert (an import's messages)."""
+    AuditEvent.objects.bulk_create(events, batch_size=1000)
+
+
+def event(
     *,
     actor: Any,
     action: str,
@@ -28,6 +40,7 @@ def record(
     place: Place | None = None,
     username: str = "",
 ) -> AuditEvent:
+    """An unsaved event: who did what to which object, from where, and the area it belongs to."""
     if obj is not None:
         from .jurisdiction import place_of
 
@@ -41,7 +54,7 @@ def record(
     # Events tied to no area (a failed login with an unknown name) belong to the whole province,
     # so the command centre sees them.
     place_path = place.path if place else f"{settings.PROVINCE_CODE}/"
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=actor if authenticated else None,
         actor_username=username or (actor.get_username() if authenticated else ""),
         action=action,

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -47,7 +48,19 @@ About = models.Model | tuple[str, object] | None
 
 # ---- queueing ----------------------------------------------------------------------------------
 
-def notify(
+def notify(**details: Any) -> Message:
+    """Queue one message (the keyword arguments of `draft()`); it is sent once the caller's transaction commits
+    (never if it rolls back)."""
+    message = draft(**details)
+    with transaction.atomic():
+        message.save(force_insert=True)
+        if message.sender_id is not None:
+            audit.record_many([_audit_event(message)])
+        transaction.on_commit(partial(enqueue, message.pk), robust=True)
+    return message
+
+
+def draft(
     *,
     channel: str,
     to: str = "",
@@ -60,7 +73,7 @@ def notify(
     kind: str = "",
     about: About = None,
 ) -> Message:
-    """Queue one message; it is sent once the caller's transaction commits (never if it rolls back).
+    """An unsaved, checked message: what `notify()` queues, or one of those `notify_many()` queues together.
 
     `to` defaults to the recipient's (else the organization's) e-mail or phone, by channel. `place`,
     the area the message concerns and so who may see it, defaults to the sender's area, else the
@@ -76,19 +89,31 @@ def notify(
         raise ValueError("a message is placed in the current structure (a commune or the province)")
     about_type, about_id = about_key(about)
     to = (to or _address_of(channel, recipient, organization)).strip()
+    return Message(
+        channel=channel, to=to[:500], body=body, subject=subject[:255], kind=kind[:64],
+        sender=sender if _is_user(sender) else None, recipient=recipient, organization=organization,
+        place=place or _default_place(sender, organization, recipient),
+        about_type=about_type, about_id=about_id, status=S.QUEUED, next_attempt_at=timezone.now(),
+    )
+
+
+def notify_many(messages: list[Message]) -> list[Message]:
+    """Queue many drafted messages at once (the alerts of an import batch): one insert for the messages, one
+    for their audit events, and one delivery task after the caller's transaction commits."""
+    if not messages:
+        return messages
     with transaction.atomic():
-        message = Message.objects.create(
-            channel=channel, to=to[:500], body=body, subject=subject[:255], kind=kind[:64],
-            sender=sender if _is_user(sender) else None, recipient=recipient, organization=organization,
-            place=place or _default_place(sender, organization, recipient),
-            about_type=about_type, about_id=about_id, status=S.QUEUED, next_attempt_at=timezone.now(),
-        )
-        if _is_user(sender):
-            # Kind and recipient only: the body may hold health data, and the audit log keeps it forever.
-            audit.record(actor=sender, action=AuditEvent.Action.CREATE, obj=message,
-                         changes={"kind": [None, kind], "channel": [None, channel], "to": [None, to]})
-        transaction.on_commit(partial(enqueue, message.pk), robust=True)
-    return message
+        Message.objects.bulk_create(messages, batch_size=1000)
+        audit.record_many([_audit_event(m) for m in messages if m.sender_id is not None])
+        transaction.on_commit(partial(enqueue_many, [m.pk for m in messages]), robust=True)
+    return messages
+
+
+def _audit_event(message: Message):
+    # Kind and recipient only: the body may hold health data, and the audit log keeps it forever.
+    return audit.event(actor=message.sender, action=AuditEvent.Action.CREATE, obj=message,
+                       changes={"kind": [None, message.kind], "channel": [None, message.channel],
+                                "to": [None, message.to]})
 
 
 def about_key(about: About) -> tuple[str, str]:
@@ -121,6 +146,17 @@ def enqueue(message_id: int, *, run_after: datetime | None = None) -> None:
         task.enqueue(message_id)
     except Exception:
         logger.exception("could not enqueue delivery of message %s; the sweep will send it", message_id)
+
+
+def enqueue_many(message_ids: list[int]) -> None:
+    """Hand many deliveries to the task worker as one task. Failing to enqueue loses nothing: the sweep
+    sends them."""
+    from .tasks import deliver_messages
+
+    try:
+        deliver_messages.enqueue(message_ids)
+    except Exception:
+        logger.exception("could not enqueue delivery of %s messages; the sweep will send them", len(message_ids))
 
 
 def _is_user(user: User | None) -> bool:

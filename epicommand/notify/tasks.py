@@ -13,3 +13,9 @@ from . import services
 @task()
 def deliver_message(message_id: int) -> str | None:
     return services.deliver(message_id)
+
+
+@task()
+def deliver_messages(message_ids: list[int]) -> list[str | None]:
+    """The messages queued together (an import's alerts), one after the other."""
+    return [services.deliver(message_id) for message_id in message_ids]

@@ -43,6 +43,13 @@ class Household(models.Model):
         return f"{self.head or _('Household')} · {self.village}" if self.village else str(self.head or self.pk)
 
 
+def age_on(day, birth_date, birth_year) -> int | None:
+    """Age in whole years on `day`; from a year of birth alone, the older age (day.year - year)."""
+    if birth_date:
+        return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+    return day.year - birth_year if birth_year else None
+
+
 class Person(models.Model):
     full_name = models.CharField(_("full name"), max_length=150)
     name_folded = models.CharField(max_length=150, editable=False)
@@ -112,10 +119,7 @@ class Person(models.Model):
         return str(self.birth_year or "")
 
     def age_on(self, day) -> int | None:
-        born = self.birth_date
-        if born:
-            return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-        return day.year - self.birth_year if self.birth_year else None
+        return age_on(day, self.birth_date, self.birth_year)
 
 
 class ReferenceRecord(models.Model):
