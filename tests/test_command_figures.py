@@ -27,7 +27,7 @@ from .world import COMMUNES, make_user
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
-QUERIES_PINNED = 12  # the user, their place and the places inside it; the figures (nine)
+QUERIES_PINNED = 11  # the user with their place, the places inside it; the figures (nine)
 
 
 @pytest.fixture

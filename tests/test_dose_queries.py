@@ -22,13 +22,13 @@ from epicommand.vaccination.models import Dose, Lot, Movement, Product, Stock
 pytestmark = pytest.mark.django_db
 
 # Statements of one saved dose, transaction control (BEGIN, SAVEPOINT, COMMIT…) aside:
-#   session, user                         middleware (session and authentication)
-#   place, place ids, session, person     the jurisdiction module (the user's area, then the two rows)
-#   lots with their vaccine, policies     the view and the rules of the day
+#   user with its place and unit          authentication (the session itself is read from the cache)
+#   session, person                       the jurisdiction module (a commune's area needs no query of its own)
+#   lots with their vaccine               the view (the rules of the day come from the cache)
 #   person locked with the session's status, screening, doses and stored status, dose, stock, ledger row,
 #   vials, coverage status, coverage facts, audit event
 # (the session is renewed at most once a minute: in tests the minute stands still, see conftest.py)
-DOSE_POST_STATEMENTS = 18
+DOSE_POST_STATEMENTS = 14
 CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from epicommand.core.models import AuditEvent, PolicyVersion
-from epicommand.core.policies import PolicyMissing, policy
+from epicommand.core.policies import PolicyMissing, policies_in_force, policy
 from epicommand.core.policy_defaults import DEFAULTS
 from epicommand.core.roles import Role
 from epicommand.core.services.policies import add_policy_version
@@ -46,6 +46,25 @@ def test_a_new_version_applies_from_its_date_and_leaves_the_past_alone(world):
     assert list(unchanged.values()) == old
     event = AuditEvent.objects.get(action="create", object_type="core.PolicyVersion")
     assert event.changes["value"] == [96, 95]
+
+
+def test_the_rules_of_a_day_are_read_once_and_a_new_version_is_seen_at_once(world, django_assert_num_queries,
+                                                                               django_capture_on_commit_callbacks):
+    officer = world.user(Role.HEALTH_OFFICER)
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    with django_assert_num_queries(1):
+        assert policies_in_force("home_care.", tomorrow)["home_care.spo2_warning"] == 96
+    with django_assert_num_queries(0):  # every saved dose reads its day's rules: from the cache
+        assert policies_in_force("home_care.", tomorrow)["home_care.spo2_warning"] == 96
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        add_policy_version(actor=officer, key="home_care.spo2_warning", value=95, effective_from=tomorrow,
+                           source="Quyết định thử nghiệm")
+        assert policies_in_force("home_care.", tomorrow)["home_care.spo2_warning"] == 95  # in its transaction
+    assert callbacks  # and again once committed: a reader between the save and the commit cached the old rule
+    assert policies_in_force("home_care.", tomorrow)["home_care.spo2_warning"] == 95
+    assert policies_in_force("home_care.", timezone.localdate())["home_care.spo2_warning"] == 96
+    PolicyVersion.objects.filter(key="home_care.spo2_warning", value=95).delete()
+    assert policies_in_force("home_care.", tomorrow)["home_care.spo2_warning"] == 96
 
 
 @pytest.mark.parametrize("offset", [-1, 0])

@@ -47,9 +47,9 @@ def rebuild() -> None:
     CaseDay.objects.all().delete()
     open_rows = (Case.objects.filter(closed_on__isnull=True).values("commune_id", "severity", "tier", "setting")
                  .annotate(n=Count("id")))
-    ActiveCases.objects.bulk_create(
+    ActiveCases.objects.bulk_create([
         ActiveCases(commune_id=r["commune_id"], severity=r["severity"], tier=r["tier"] or 0, setting=r["setting"],
-                    cases=r["n"]) for r in open_rows)
+                    cases=r["n"]) for r in open_rows], batch_size=1000)
     days: dict[tuple[int, date], CaseDay] = {}
     for r in Case.objects.values("commune_id", "opened_on").annotate(n=Count("id")):
         days[(r["commune_id"], r["opened_on"])] = CaseDay(commune_id=r["commune_id"], day=r["opened_on"], opened=r["n"])
@@ -62,4 +62,4 @@ def rebuild() -> None:
             row.recovered += r["n"]
         else:
             row.died += r["n"]
-    CaseDay.objects.bulk_create(days.values())
+    CaseDay.objects.bulk_create(days.values(), batch_size=1000)

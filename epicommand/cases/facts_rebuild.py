@@ -31,7 +31,7 @@ def worker_load_rows() -> list[WorkerLoad]:
 def rebuild_worker_load() -> int:
     WorkerLoad.objects.all().delete()
     rows = worker_load_rows()
-    WorkerLoad.objects.bulk_create(rows)
+    WorkerLoad.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
 
 

@@ -239,7 +239,7 @@ def raise_no_entry_alerts(*, now: datetime | None = None) -> int:
         return 0
     Alert.objects.bulk_create([Alert(case_id=h.case_id, home_care=h, kind=Alert.Kind.NO_ENTRY, reasons=["no_entry"],
                                      urgency=URGENCY_NO_ENTRY, worker=h.worker, raised_at=now) for h in homes],
-                              ignore_conflicts=True)
+                              ignore_conflicts=True, batch_size=1000)
     raised = {a.home_care_id: a for a in Alert.objects.filter(
         home_care__in=homes, kind=Alert.Kind.NO_ENTRY, status=Alert.Status.OPEN, raised_at=now).select_related("case")}
     HomeCare.objects.filter(pk__in=list(raised), urgency__lt=URGENCY_NO_ENTRY).update(urgency=URGENCY_NO_ENTRY,

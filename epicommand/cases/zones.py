@@ -90,9 +90,9 @@ def _move(*, actor: User, home_cares: QuerySet[HomeCare], village: str, worker: 
 
     Alert.objects.filter(home_care_id__in=ids).exclude(status=Alert.Status.RESOLVED).update(worker=worker)
     now = timezone.now()
-    CaseEvent.objects.bulk_create(CaseEvent(case_id=h.case_id, kind=CaseEvent.Kind.HOME_ASSIGNED, at=now, by=actor,
-                                            detail={"worker": worker.get_username(), "zone": village})
-                                  for h in chosen)
+    CaseEvent.objects.bulk_create([CaseEvent(case_id=h.case_id, kind=CaseEvent.Kind.HOME_ASSIGNED, at=now, by=actor,
+                                             detail={"worker": worker.get_username(), "zone": village})
+                                   for h in chosen], batch_size=1000)
     return len(chosen)
 
 

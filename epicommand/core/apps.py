@@ -8,4 +8,5 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from . import auth_events, lookups, tasks  # noqa: F401  (audit receivers; field__any; job kinds)
+        # Audit receivers; field__any; the policy cache's receivers; job kinds.
+        from . import auth_events, lookups, policies, tasks  # noqa: F401

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 
 from .models import AuditEvent, Place
+from .rows import insert
 
 # The address of the request being served, set by RequestContextMiddleware, so that services
 # record "from where" without every call threading the request through.
@@ -17,9 +18,7 @@ current_ip: ContextVar[str | None] = ContextVar("epicommand_current_ip", default
 
 def record(**details: Any) -> AuditEvent:
     """Write one event (keyword arguments of `event()`)."""
-    audit_event = event(**details)
-    audit_event.save(force_insert=True)
-    return audit_event
+    return insert(event(**details))  # one plain INSERT: every change writes one, the saved dose included
 
 
 def record_many(events: list[AuditEvent]) -> None:

@@ -94,7 +94,12 @@ def _place_ids(user: User) -> list[int]:
     cached = getattr(user, "_jurisdiction_place_ids", None)
     if cached is not None and cached[0] == user.place_id:
         return cached[1]
-    ids = list(places_within(user.place).values_list("id", flat=True))
+    place = user.place
+    if place.level == Place.Level.COMMUNE:
+        # A commune holds no places: its area is itself (when current), with no query on every request.
+        ids = [place.pk] if place.structure == Place.Structure.CURRENT else []
+    else:
+        ids = list(places_within(place).values_list("id", flat=True))
     user._jurisdiction_place_ids = (user.place_id, ids)
     return ids
 

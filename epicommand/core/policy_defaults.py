@@ -167,4 +167,8 @@ def seed(policy_model: type) -> int:
             defaults={"value": value, "source": source, "unverified": unverified, "note": description},
         )
         created += was_created
+    if created:
+        from .policies import forget
+
+        forget()  # migrations write through their historical model, which sends no signal to the cache
     return created

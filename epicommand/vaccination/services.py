@@ -19,6 +19,7 @@ from epicommand.core.jurisdiction import can
 from epicommand.core.models import AuditEvent, Organization, Place, User
 from epicommand.core.policies import PolicyMissing, policy
 from epicommand.core.roles import Cap, Role
+from epicommand.core.rows import insert
 from epicommand.notify.services import notify
 from epicommand.people.models import Person
 
@@ -115,7 +116,7 @@ def record_dose(*, actor: User, person: Person, session: Session, product: Produ
                               % {"date": session.date.strftime("%d/%m/%Y")})
         if outcome not in Screening.Outcome.values:
             raise ValidationError(_("Choose the outcome of the screening."))
-        screening = record_sql.insert(Screening(
+        screening = insert(Screening(
             person=person, session=session, answers=answers or {}, temperature=temperature, outcome=outcome,
             note=screening_note[:255], by=actor))
         if outcome != Screening.Outcome.PROCEED:
@@ -142,7 +143,7 @@ def record_dose(*, actor: User, person: Person, session: Session, product: Produ
             raise DoseRefused(_("Lot %(lot)s expired on %(date)s.")
                               % {"lot": lot.number, "date": lot.expiry.strftime("%d/%m/%Y")})
         kind = DoseKind.BOOSTER if verdict.kind == "booster" else DoseKind.PRIMARY
-        dose = record_sql.insert(Dose(
+        dose = insert(Dose(
             person=person, product=product, lot=lot, lot_number=lot.number, given_on=on, number=verdict.dose_number,
             kind=kind, session=session, site=session.site, organization=holder, vaccinator=actor,
             screening=screening, override_codes=list(verdict.codes) if not verdict.eligible else [],

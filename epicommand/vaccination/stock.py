@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from epicommand.core.models import Organization, User
+from epicommand.core.rows import insert
 
 from . import record_sql
 from .models import Lot, Movement, Stock
@@ -40,7 +41,7 @@ def move(*, holder: Organization, lot: Lot, doses: int, kind: str, by: User | No
             if balance is None:
                 raise OutOfStock(_("Out of stock: lot %(lot)s has fewer than %(n)s doses left here.")
                                  % {"lot": lot.number, "n": -doses})
-        return record_sql.insert(Movement(holder=holder, lot=lot, kind=kind, doses=doses, balance_after=balance,
+        return insert(Movement(holder=holder, lot=lot, kind=kind, doses=doses, balance_after=balance,
                                           reason=reason, note=note, reference=reference, by=by))
 
 

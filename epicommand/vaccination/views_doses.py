@@ -33,6 +33,8 @@ from .screening import CHECKLIST, FEVER_FROM, suggested_outcome
 SEARCH_LIMIT = 20
 # What saving a dose reads of the person: the name for the message, the commune's path for the audit event.
 SAVING_NEEDS = ("id", "full_name", "commune_id", "commune__id", "commune__path")
+SESSION_SAVING_NEEDS = ("id", "date", "status", "site__id", "site__name", "site__commune_id", "site__organization__id",
+                        "site__organization__name", "site__organization__place_id", "site__organization__kind")
 
 
 def _in_stock(holders: list[Organization], on) -> dict[int, list[tuple[Product, list[tuple[Lot, int]]]]]:
@@ -133,7 +135,8 @@ def dose_new(request, session_pk: int, person_pk: int):
     people = Person.objects.filter(merged_into__isnull=True).select_related("commune")
     if posting:
         # Saving (the benchmarked request) reads only what it needs; a page to show reads them whole.
-        session = get_for_user(request.user, Session.objects.select_related("site__organization"), session_pk)
+        session = get_for_user(request.user, Session.objects.select_related("site__organization").only(
+            *SESSION_SAVING_NEEDS), session_pk)
         person = get_served_for_user(request.user, people.only(*SAVING_NEEDS), person_pk)
     else:
         session = _session(request, session_pk)
