@@ -47,7 +47,7 @@ def _from_row(model: type[models.Model], fields: list[models.Field], values) -> 
     return model.from_db(connection.alias, [f.attname for f in fields], converted)
 
 
-def lots_in_stock(holder_id: int, product_key: str, on: date) -> list[tuple[Lot, int]]:
+def lots_in_stock(holder_id: int, product_key: str, on: date, *, lot_id: int | None = None) -> list[tuple[Lot, int]]:
     """The lots of a vaccine in use (named by its code) the holder has doses of and that have not expired on
     `on`, earliest expiry first, each with its doses and its vaccine (services.lots_available, by code)."""
     quote = connection.ops.quote_name
@@ -57,9 +57,9 @@ def lots_in_stock(holder_id: int, product_key: str, on: date) -> list[tuple[Lot,
     sql = (f"SELECT st.doses, {columns} FROM {_table(Stock)} st "
            f"JOIN {_table(Lot)} l ON l.id = st.lot_id JOIN {_table(Product)} pr ON pr.id = l.product_id "
            f"WHERE st.holder_id = %s AND pr.{quote('key')} = %s AND pr.is_active AND l.expiry >= %s AND st.doses > 0 "
-           f"ORDER BY l.expiry, l.number")
+           f"{'AND l.id = %s ' if lot_id is not None else ''}ORDER BY l.expiry, l.number")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [holder_id, product_key, db_day(on)])
+        cursor.execute(sql, [holder_id, product_key, db_day(on), *([lot_id] if lot_id is not None else [])])
         rows = cursor.fetchall()
     found = []
     product = None

@@ -80,10 +80,11 @@ def lots_available(holder: Organization, product: Product, on: date) -> list[tup
     return [(row.lot, row.doses) for row in rows]
 
 
-def lots_in_stock(holder: Organization, product_key: str, on: date) -> list[tuple[Lot, int]]:
+def lots_in_stock(holder: Organization, product_key: str, on: date, *, lot_id: int | None = None
+                  ) -> list[tuple[Lot, int]]:
     """lots_available() for a vaccine in use named by its code: the vaccine is read with its lots, in one
-    statement (the dose form's save reads it)."""
-    return record_sql.lots_in_stock(holder.pk, product_key, on)
+    statement (the dose form's save reads it); with `lot_id`, only that lot, if it is one of them."""
+    return record_sql.lots_in_stock(holder.pk, product_key, on, lot_id=lot_id)
 
 
 def record_dose(*, actor: User, person: Person, session: Session, product: Product, lot: Lot | None = None,

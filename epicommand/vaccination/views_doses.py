@@ -153,7 +153,7 @@ def dose_new(request, session_pk: int, person_pk: int):
     if data["product"]:
         # Kept lean (this POST is benchmarked): one query reads the vaccine with its lots in stock at the site;
         # the vaccine alone is read only when the site holds none of it.
-        available = services.lots_in_stock(session.site.organization, data["product"], today)
+        available = services.lots_in_stock(session.site.organization, data["product"], today, lot_id=data["lot"])
         product = (available[0][0].product if available
                    else Product.objects.filter(key=data["product"], is_active=True).first())
         if product is None:
