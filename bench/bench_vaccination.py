@@ -427,6 +427,11 @@ def phase_http(chief, password: str, workers: int, clients: list[int], requests:
             cpu = proc_cpu(server.pid)
             measured = run_load(spec)
             offset = measured["next_offset"]
+            if not measured["doses"]["requests"]:
+                # Every run vaccinates people for good: after many runs nobody due a dose is left.
+                print(f"  {concurrency:3} clients: nobody left to vaccinate in the data set; run with --fresh",
+                      flush=True)
+                break
             measured["server_cpu_s"] = round(proc_cpu(server.pid) - cpu, 1)
             measured["loadavg_1min"] = before
             measured["clients"] = concurrency

@@ -57,19 +57,23 @@ def _select_plan(model: type[models.Model], related: tuple[str, ...]) -> tuple[s
     plan = _SELECTS.get(key)
     if plan is None:
         quote = connection.ops.quote_name
-        parts = [(None, model, "t0")]
-        joins = []
-        for n, name in enumerate(related, start=1):
-            field = model._meta.get_field(name)
+        # (path, the foreign key, its model, alias, the path of the row holding the key), parents first.
+        parts: list[tuple] = [("", None, model, "t0", None)]
+        aliases, joins = {"": ("t0", model)}, []
+        for n, path in enumerate(sorted(related, key=lambda p: p.count("__")), start=1):
+            parent_path, _sep, name = path.rpartition("__")
+            parent_alias, parent_model = aliases[parent_path]
+            field = parent_model._meta.get_field(name)
             alias = f"t{n}"
-            parts.append((field, field.related_model, alias))
+            aliases[path] = (alias, field.related_model)
+            parts.append((path, field, field.related_model, alias, parent_path))
             joins.append(f"LEFT JOIN {quote(field.related_model._meta.db_table)} {alias} "
-                         f"ON {alias}.{quote(field.target_field.column)} = t0.{quote(field.column)}")
+                         f"ON {alias}.{quote(field.target_field.column)} = {parent_alias}.{quote(field.column)}")
         columns, layout = [], []
-        for field, part_model, alias in parts:
+        for path, field, part_model, alias, parent_path in parts:
             fields = list(part_model._meta.concrete_fields)
             columns += [f"{alias}.{quote(f.column)}" for f in fields]
-            layout.append((field, part_model, [f.attname for f in fields],
+            layout.append((path, field, parent_path, part_model, [f.attname for f in fields],
                            [_converters(f, part_model._meta.db_table) for f in fields],
                            fields.index(part_model._meta.pk)))
         sql = (f"SELECT {', '.join(columns)} FROM {quote(model._meta.db_table)} t0 {' '.join(joins)} "
@@ -80,23 +84,24 @@ def _select_plan(model: type[models.Model], related: tuple[str, ...]) -> tuple[s
 
 def select_one(model: type[models.Model], pk, related: tuple[str, ...] = ()) -> models.Model | None:
     """The row of `model` with primary key `pk`, with the rows its foreign keys `related` name already attached
-    (as `select_related` would), or None."""
+    (as `select_related` would; "site__organization" names the site's unit), or None."""
     sql, layout = _select_plan(model, related)
     with connection.cursor() as cursor:
         cursor.execute(sql, [pk])
         row = cursor.fetchone()
     if row is None:
         return None
-    instances, start = [], 0
-    for _field, part_model, attnames, converters, pk_at in layout:
+    found: dict[str, models.Model | None] = {}
+    start = 0
+    for path, field, parent_path, part_model, attnames, converters, pk_at in layout:
         values = list(row[start:start + len(attnames)])
         start += len(attnames)
         for i, (functions, column) in enumerate(converters):
             for convert in functions:
                 values[i] = convert(values[i], column, connection)
         # A foreign key naming nothing joins only NULLs (a null primary key): no instance, as select_related.
-        instances.append(None if values[pk_at] is None else part_model.from_db(connection.alias, attnames, values))
-    main = instances[0]
-    for (field, *_rest), instance in zip(layout[1:], instances[1:], strict=True):
-        field.set_cached_value(main, instance)
-    return main
+        instance = None if values[pk_at] is None else part_model.from_db(connection.alias, attnames, values)
+        found[path] = instance
+        if field is not None and found[parent_path] is not None:
+            field.set_cached_value(found[parent_path], instance)
+    return found[""]

@@ -17,7 +17,15 @@ from django.views.decorators.http import require_POST
 
 from epicommand.core import audit
 from epicommand.core.forms import add_service_errors
-from epicommand.core.jurisdiction import can, get_for_user, get_served_for_user, require, served_to, visible_to
+from epicommand.core.jurisdiction import (
+    can,
+    get_for_user,
+    get_one_for_user,
+    get_served_for_user,
+    require,
+    served_to,
+    visible_to,
+)
 from epicommand.core.models import AuditEvent, Organization
 from epicommand.core.roles import Cap
 from epicommand.people import services as people_services
@@ -31,10 +39,6 @@ from .models import Aefi, Dose, Lot, Product, Screening, Session, Stock
 from .screening import CHECKLIST, FEVER_FROM, suggested_outcome
 
 SEARCH_LIMIT = 20
-# What saving a dose reads of the person: the name for the message, the commune's path for the audit event.
-SAVING_NEEDS = ("id", "full_name", "commune_id", "commune__id", "commune__path")
-SESSION_SAVING_NEEDS = ("id", "date", "status", "site__id", "site__name", "site__commune_id", "site__organization__id",
-                        "site__organization__name", "site__organization__place_id", "site__organization__kind")
 
 
 def _in_stock(holders: list[Organization], on) -> dict[int, list[tuple[Product, list[tuple[Lot, int]]]]]:
@@ -132,15 +136,16 @@ def session_person_new(request, pk: int):
 def dose_new(request, session_pk: int, person_pk: int):
     """Screening, vaccine, lot and eligibility for one person; one POST saves it all."""
     posting = request.method == "POST"
-    people = Person.objects.filter(merged_into__isnull=True).select_related("commune")
     if posting:
-        # Saving (the benchmarked request) reads only what it needs; a page to show reads them whole.
-        session = get_for_user(request.user, Session.objects.select_related("site__organization").only(
-            *SESSION_SAVING_NEEDS), session_pk)
-        person = get_served_for_user(request.user, people.only(*SAVING_NEEDS), person_pk)
+        # Saving (the benchmarked request): each row read by one statement built once, the user's rules checked
+        # on it; a page to show reads them through the ORM.
+        session = get_one_for_user(request.user, Session, session_pk, related=("site", "site__organization"))
+        person = get_one_for_user(request.user, Person, person_pk, related=("commune",), served=True,
+                                  where=lambda found: found.merged_into_id is None)
     else:
         session = _session(request, session_pk)
-        person = get_served_for_user(request.user, people, person_pk)
+        person = get_served_for_user(request.user, Person.objects.filter(merged_into__isnull=True)
+                                     .select_related("commune"), person_pk)
     require(request.user, Cap.DOSES_RECORD)
     today = timezone.localdate()
     if not posting:
@@ -215,8 +220,6 @@ def _already_recorded(request, session: Session, person: Person, product: Produc
 
 
 def _dose_page(request, session: Session, person: Person, today, form: DoseForm, *, refused: Verdict | None = None):
-    if person.get_deferred_fields():  # read for saving only (see SAVING_NEEDS): the page shows the whole person
-        person = Person.objects.select_related("commune").get(pk=person.pk)
     in_stock = _in_stock([session.site.organization], today)[session.site.organization_id]
     # The person's earlier doses are needed to screen them, whoever gave them: shown as date, vaccine and number.
     earlier = list(Dose.objects.filter(person=person).select_related("product").order_by("given_on", "id"))
