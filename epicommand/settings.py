@@ -153,10 +153,9 @@ AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "epicommand.core.middleware.client_ip"
 
 # Sessions end after a spell of inactivity and when the browser closes: phones get shared.
-# The cache holds counters that must hold across the server's processes (wrong patient entry codes per address
-# and site-wide), so it is files under var/, shared by every process of the one application server.
-# One cache directory shared by the server's processes: sessions (read from it, kept in the database too), the
-# rules in force, rate limits. Room for a province's signed-in staff before any entry is dropped.
+# The cache is files under var/, shared by every process of the one application server: counters that must hold
+# across processes (wrong patient entry codes per address and site-wide), the rules in force, and the sessions
+# (kept in the database too), with room for a province's signed-in staff before any entry is dropped.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
                       "LOCATION": str(os.environ.get("EPICOMMAND_CACHE_DIR", VAR_DIR / "cache")),
                       "OPTIONS": {"MAX_ENTRIES": 20000}}}
