@@ -235,7 +235,7 @@ def _write_batch(ctx: Context, batch: list[Prepared]) -> list[Outcome]:
     if ctx.dry_run or not rows:
         return outcomes
     insert_rows(Observation, FIELDS, _adapted(rows))
-    _alerts(ctx, homes, warned, now)
+    _alerts(ctx, homes, warned, now, {row["id"]: code for code, row in cases.items()})
     _update_homes(homes, rows, {w[0] for w in warned})
     _worker_load(homes)
     audit.record(actor=ctx.actor, action=AuditEvent.Action.CREATE, object_type="cases.Observation",
@@ -253,7 +253,7 @@ def _adapted(rows: list[tuple]) -> list[tuple]:
     return [(r[0], moment(r[1]), *r[2:4], decimal(r[4], 3, 1), *r[5:13], moment(r[13])) for r in rows]
 
 
-def _alerts(ctx: Context, homes: dict[int, _Home], warned: list[tuple], now: datetime) -> None:
+def _alerts(ctx: Context, homes: dict[int, _Home], warned: list[tuple], now: datetime, codes: dict[int, str]) -> None:
     if not warned:
         return
     observation_ids = dict(((case_id, taken_at), pk) for pk, case_id, taken_at in Observation.objects.filter(
@@ -262,7 +262,6 @@ def _alerts(ctx: Context, homes: dict[int, _Home], warned: list[tuple], now: dat
     user = ctx.actor if getattr(ctx.actor, "is_authenticated", False) else None
     full = {h.case_id: h for h in HomeCare.objects.filter(pk__in={homes[w[0]].pk for w in warned})
             .select_related("worker", "commune")}
-    codes = dict(Case.objects.filter(pk__in={w[0] for w in warned}).values_list("pk", "code"))
     alerts = [Alert(case_id=case_id, home_care_id=homes[case_id].pk,
                     observation_id=observation_ids.get((case_id, taken_at)), kind=Alert.Kind.WARNING, reasons=found,
                     urgency=urgency, worker_id=homes[case_id].worker_id, raised_at=now)

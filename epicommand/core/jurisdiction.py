@@ -10,6 +10,7 @@ Other modules never filter by jurisdiction themselves.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
@@ -337,7 +338,7 @@ def get_one_for_user(user: User, model: type[models.Model], pk: object, *, relat
     event; tests/test_jurisdiction_rows.py holds both ways to the same answer for every registered scope."""
     from .rows import select_one
 
-    if model._default_manager.all().query.where:
+    if _manager_hides_rows(model):
         # The row is read from the table itself: a model whose manager hides rows (undone doses) must not be.
         raise ValueError(f"{model.__name__}: get_one_for_user reads models whose manager shows every row")
     try:
@@ -349,6 +350,11 @@ def get_one_for_user(user: User, model: type[models.Model], pk: object, *, relat
         _deny(user, model, pk)
         raise Http404
     return obj
+
+
+@cache
+def _manager_hides_rows(model: type[models.Model]) -> bool:
+    return bool(model._default_manager.all().query.where)
 
 
 def reaches(user: User, obj: models.Model, *, served: bool = False) -> bool:
