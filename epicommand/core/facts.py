@@ -16,11 +16,21 @@ def add_to_facts(model: type[models.Model], *, keys: Sequence[str], counts: Sequ
                  rows: Iterable[Sequence]) -> None:
     """Each row holds the values of `keys` then the amounts to add to `counts`, in that order. The key columns
     must carry a unique constraint on the model."""
+    statement = facts_upsert(model, keys=keys, counts=counts, rows=rows)
+    if statement is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(*statement)
+
+
+def facts_upsert(model: type[models.Model], *, keys: Sequence[str], counts: Sequence[str],
+                 rows: Iterable[Sequence]) -> tuple[str, list] | None:
+    """The upsert of add_to_facts() as SQL and parameters (None: no rows), for a caller that runs it within a
+    statement of its own (the saved dose writes everything in one)."""
     fields = [model._meta.get_field(name) for name in (*keys, *counts)]
     values = [[field.get_db_prep_value(value, connection) for field, value in zip(fields, row, strict=True)]
               for row in rows]
     if not values:
-        return
+        return None
     q = connection.ops.quote_name
     table = q(model._meta.db_table)
     columns = [q(field.column) for field in fields]
@@ -29,5 +39,4 @@ def add_to_facts(model: type[models.Model], *, keys: Sequence[str], counts: Sequ
     sets = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in count_columns)
     sql = (f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([placeholders] * len(values))} "  # noqa: S608
            f"ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET {sets}")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [value for row in values for value in row])
+    return sql, [value for row in values for value in row]

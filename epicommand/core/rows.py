@@ -8,34 +8,50 @@ from __future__ import annotations
 
 from django.db import connection, models
 
-_INSERTS: dict[tuple[type[models.Model], str], tuple[str, list[models.Field], bool]] = {}
+_INSERTS: dict[tuple, tuple[str, list[models.Field]]] = {}
 
 
-def _insert_plan(model: type[models.Model]) -> tuple[str, list[models.Field], bool]:
-    key = (model, connection.vendor)
+def _insert_plan(model: type[models.Model], expressions: tuple[tuple[str, str], ...]) -> tuple[str, list[models.Field]]:
+    """The INSERT of a new row of `model` (every concrete field but the automatic key) and the fields whose values
+    it takes as parameters, in order: those not given an SQL expression (by attname) in `expressions`."""
+    key = (model, connection.vendor, expressions)
     plan = _INSERTS.get(key)
     if plan is None:
         meta = model._meta
         fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
+        given = dict(expressions)
         quote = connection.ops.quote_name
-        returning = connection.features.can_return_columns_from_insert
         sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-               f"VALUES ({', '.join(['%s'] * len(fields))})")
-        if returning:
-            sql += f" RETURNING {quote(meta.pk.column)}"
-        plan = _INSERTS[key] = (sql, fields, returning)
+               f"VALUES ({', '.join(given.get(f.attname, '%s') for f in fields)})")
+        plan = _INSERTS[key] = (sql, [f for f in fields if f.attname not in given])
     return plan
 
 
+def insert_statement(obj: models.Model, **expressions: str) -> tuple[str, list]:
+    """The INSERT of `obj` as SQL and its parameters, values as `save()` would write them (`pre_save`,
+    `get_db_prep_save`: defaults and auto_now_add applied to `obj` too). A column named in `expressions` by
+    its attname takes that SQL expression instead of the object's value: the key of a row written earlier in
+    the same statement (record_sql.save_dose)."""
+    sql, fields = _insert_plan(type(obj), tuple(sorted(expressions.items())))
+    return sql, [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+
+
 def insert(obj: models.Model) -> models.Model:
-    """INSERT one new row for `obj` and give it its primary key, as `obj.save()` would: every concrete field,
-    defaults and auto_now_add applied by the fields themselves (`pre_save`, `get_db_prep_save`). No signals
-    are sent: only for models that need none."""
-    sql, fields, returning = _insert_plan(type(obj))
-    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    """INSERT one new row for `obj` and give it its primary key, as `obj.save()` would. No signals are sent:
+    only for models that need none."""
+    sql, values = insert_statement(obj)
+    returning = connection.features.can_return_columns_from_insert
+    if returning:
+        sql += f" RETURNING {connection.ops.quote_name(obj._meta.pk.column)}"
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
-        obj.pk = cursor.fetchone()[0] if returning else cursor.lastrowid
+        pk = cursor.fetchone()[0] if returning else cursor.lastrowid
+    return saved(obj, pk)
+
+
+def saved(obj: models.Model, pk) -> models.Model:
+    """`obj` as `save()` leaves it once its row is written with primary key `pk`."""
+    obj.pk = pk
     obj._state.adding = False
     obj._state.db = connection.alias
     return obj

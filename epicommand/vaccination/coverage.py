@@ -126,40 +126,49 @@ def refresh_people(person_ids: Iterable[int], *, on: date | None = None, rules: 
     _bump_all(counts)
 
 
-def refresh_person(rules: Rules, *, person_id: int, commune_id: int, birth_date: date | None,
-                   birth_year: int | None, priority_group: str, pregnant: bool, doses: list[PastDose],
-                   previous: VaccinationStatus | Status | None) -> None:
-    """refresh_people() for one person whose row, stored status (`previous`, or None) and live doses the caller
-    has just read under the person's lock: recording a dose reads them anyway, so they are not read twice."""
+def restated(rules: Rules, *, person_id: int, commune_id: int, birth_date: date | None, birth_year: int | None,
+             priority_group: str, pregnant: bool, doses: list[PastDose], previous: VaccinationStatus | Status | None
+             ) -> tuple[Status | None, list[tuple[FactKey, int]]]:
+    """One person's new status from their live doses and stored status (`previous`, or None), and the moves of
+    their fact contributions, sorted by key; nothing is written. Recording a dose reads all that under the
+    person's lock anyway and writes both with the dose (record_sql.save_dose)."""
     counts: Counter = Counter()
-    _restate(counts, rules, person_id=person_id, commune_id=commune_id, birth_date=birth_date,
-             birth_year=birth_year, priority_group=priority_group, pregnant=pregnant, doses=doses,
-             previous=previous)
-    _bump_all(counts)
+    new = _restated(counts, rules, person_id=person_id, commune_id=commune_id, birth_date=birth_date,
+                    birth_year=birth_year, priority_group=priority_group, pregnant=pregnant, doses=doses,
+                    previous=previous)
+    return new, _moves(counts)
 
 
-def _restate(counts: Counter, rules: Rules, *, person_id: int, commune_id: int, birth_date: date | None,
-             birth_year: int | None, priority_group: str, pregnant: bool, doses: list[PastDose],
-             previous: VaccinationStatus | Status | None) -> None:
-    """Write one person's new status and add the moves of their contributions to `counts`."""
-    new = compute(rules, person_id=person_id, commune_id=commune_id, birth_date=birth_date, birth_year=birth_year,
-                  priority_group=priority_group, pregnant=pregnant, doses=doses)
+def _restated(counts: Counter, rules: Rules, *, previous: VaccinationStatus | Status | None, **person) -> Status | None:
+    new = compute(rules, **person)
     if new is not None and previous is not None:
         # Counted where they were counted: a birthday moves them at the next rebuild, not mid-day.
         new.age_group = previous.age_group
     _add(counts, previous, -1)
     _add(counts, new, +1)
+    return new
+
+
+def _restate(counts: Counter, rules: Rules, *, person_id: int, previous: VaccinationStatus | Status | None,
+             **person) -> None:
+    """Write one person's new status and add the moves of their contributions to `counts`."""
+    new = _restated(counts, rules, person_id=person_id, previous=previous, **person)
     if new is None:
         if previous is not None:
             record_sql.delete_status(person_id)
     else:
-        record_sql.write_status(new, exists=previous is not None)
+        record_sql.write_status(new)
+
+
+def _moves(counts: Counter) -> list[tuple[FactKey, int]]:
+    """The fact rows to move, sorted, so that concurrent writers lock fact rows in the same order and never
+    deadlock."""
+    return [(key, counts[key]) for key in sorted(k for k, v in counts.items() if v)]
 
 
 def _bump_all(counts: Counter) -> None:
-    """Add the moves to the fact rows (creating those missing; safe with concurrent writers), sorted, so that
-    concurrent writers lock fact rows in the same order and never deadlock."""
-    record_sql.bump_facts((key, counts[key]) for key in sorted(k for k, v in counts.items() if v))
+    """Add the moves to the fact rows (creating those missing; safe with concurrent writers)."""
+    record_sql.bump_facts(_moves(counts))
 
 
 # ---- rebuilding from scratch --------------------------------------------------------------------------

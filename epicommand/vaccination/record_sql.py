@@ -14,11 +14,13 @@ from datetime import date
 
 from django.db import connection, models
 
-from epicommand.core.facts import add_to_facts
+from epicommand.core.facts import add_to_facts, facts_upsert
+from epicommand.core.models import AuditEvent
+from epicommand.core.rows import insert, insert_statement, saved
 from epicommand.people.models import Person
 
 from .eligibility import PastDose
-from .models import CoverageDay, Dose, Lot, Product, Session, SessionLot, Stock, VaccinationStatus
+from .models import CoverageDay, Dose, Lot, Movement, Product, Screening, Session, SessionLot, Stock, VaccinationStatus
 
 
 def _table(model: type[models.Model]) -> str:
@@ -160,6 +162,12 @@ def take(holder_id: int, lot_id: int, doses: int) -> int | None:
 def count_vial(session_id: int, lot_id: int, per_vial: int, delta: int) -> bool:
     """Count `delta` doses in (or out of) the session's vials of the lot, opening a vial when the doses given
     need one (vials opened never go down); False when the session has no row for the lot yet."""
+    with connection.cursor() as cursor:
+        cursor.execute(*_count_vial(session_id, lot_id, per_vial, delta))
+        return bool(cursor.rowcount)
+
+
+def _count_vial(session_id: int, lot_id: int, per_vial: int, delta: int) -> tuple[str, list]:
     greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
     per_vial = max(per_vial, 1)
     # Vials needed for n doses: ceil(n / per_vial) = (n + per_vial - 1) / per_vial in integer division, with
@@ -167,9 +175,7 @@ def count_vial(session_id: int, lot_id: int, per_vial: int, delta: int) -> bool:
     sql = (f"UPDATE {_table(SessionLot)} SET doses_given = doses_given + %s, "
            f"vials_opened = {greatest}(vials_opened, (doses_given + %s + %s) / %s) "
            f"WHERE session_id = %s AND lot_id = %s")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [delta, delta, per_vial - 1, per_vial, session_id, lot_id])
-        return bool(cursor.rowcount)
+    return sql, [delta, delta, per_vial - 1, per_vial, session_id, lot_id]
 
 
 # ---- coverage -----------------------------------------------------------------------------------------
@@ -179,18 +185,19 @@ STATUS_COLUMNS = ["commune_id", "age_group", "priority_group", "doses", "first_o
 DATE_COLUMNS = frozenset({"first_on", "primary_on", "booster_on", "last_on", "next_due"})
 
 
-def write_status(status, *, exists: bool) -> None:
-    """Store a person's computed status (coverage.Status): an UPDATE of the row that exists, else an INSERT."""
-    values = [db_day(getattr(status, c)) if c in DATE_COLUMNS else getattr(status, c) for c in STATUS_COLUMNS]
-    table = _table(VaccinationStatus)
+def write_status(status) -> None:
+    """Store a person's computed status (coverage.Status), whether they had a row or not."""
     with connection.cursor() as cursor:
-        if exists:
-            sets = ", ".join(f"{c} = %s" for c in STATUS_COLUMNS)
-            cursor.execute(f"UPDATE {table} SET {sets} WHERE person_id = %s", [*values, status.person_id])
-            exists = bool(cursor.rowcount)  # gone meanwhile (a rebuild replaced the table): insert it, as save() would
-        if not exists:
-            cursor.execute(f"INSERT INTO {table} (person_id, {', '.join(STATUS_COLUMNS)}) "
-                           f"VALUES (%s, {', '.join(['%s'] * len(STATUS_COLUMNS))})", [status.person_id, *values])
+        cursor.execute(*_write_status(status))
+
+
+def _write_status(status) -> tuple[str, list]:
+    # An upsert: a rebuild may have replaced the table since the person's stored status was read.
+    values = [db_day(getattr(status, c)) if c in DATE_COLUMNS else getattr(status, c) for c in STATUS_COLUMNS]
+    sql = (f"INSERT INTO {_table(VaccinationStatus)} (person_id, {', '.join(STATUS_COLUMNS)}) "
+           f"VALUES (%s, {', '.join(['%s'] * len(STATUS_COLUMNS))}) "
+           f"ON CONFLICT (person_id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in STATUS_COLUMNS)}")
+    return sql, [status.person_id, *values]
 
 
 def delete_status(person_id: int) -> None:
@@ -201,5 +208,66 @@ def delete_status(person_id: int) -> None:
 def bump_facts(deltas: Iterable[tuple[tuple[int, date, str, str, str], int]]) -> None:
     """Add people to fact rows, creating the rows that are missing: one upsert for all of them. The caller
     passes the keys sorted, so concurrent writers lock fact rows in the same order and never deadlock."""
-    add_to_facts(CoverageDay, keys=["commune_id", "day", "age_group", "priority_group", "stage"], counts=["people"],
-                 rows=[(*key, delta) for key, delta in deltas])
+    add_to_facts(CoverageDay, **_facts(deltas))
+
+
+def _facts(deltas: Iterable[tuple[tuple[int, date, str, str, str], int]]) -> dict:
+    return {"keys": ["commune_id", "day", "age_group", "priority_group", "stage"], "counts": ["people"],
+            "rows": [(*key, delta) for key, delta in deltas]}
+
+
+# ---- the saved dose, written at once -------------------------------------------------------------------
+
+def save_dose(*, screening: Screening, dose: Dose, movement: Movement, vials: tuple[int, int, int], status,
+              moves: list[tuple[tuple[int, date, str, str, str], int]], event: AuditEvent) -> bool:
+    """Write a dose and what goes with it, once its vaccine has been taken from stock (stock.take): the
+    screening, the dose, its ledger row, the dose counted in the session's vials of the lot (`vials`: session,
+    lot, doses per vial), the person's coverage status (coverage.Status) and the moves of their fact rows
+    (coverage.restated), and the audit event; the new rows get their keys (the ledger row's reference and the
+    event's object name the dose). False when the session held no vial count of the lot yet: the caller
+    creates it.
+
+    On PostgreSQL this is one statement: the writes as the parts of a WITH, each taking the keys it needs from
+    the part before (every statement of a saved dose costs more in the sending than in the running). Elsewhere
+    one statement each. Either way rows are locked in the same order: vials, status, fact rows."""
+    vial = _count_vial(*vials, +1)
+    status_row = _write_status(status)
+    facts = facts_upsert(CoverageDay, **_facts(moves))
+    if connection.vendor != "postgresql":
+        insert(screening)
+        dose.screening = screening
+        insert(dose)
+        movement.reference = f"dose:{dose.pk}"
+        insert(movement)
+        with connection.cursor() as cursor:
+            cursor.execute(*vial)
+            counted = bool(cursor.rowcount)
+            for statement in (status_row, facts):
+                if statement is not None:
+                    cursor.execute(*statement)
+        event.object_id = str(dose.pk)
+        insert(event)
+        return counted
+    returning = " RETURNING id"
+    parts = [("sc", insert_statement(screening), returning),
+             ("d", insert_statement(dose, screening_id="(SELECT id FROM sc)"), returning),
+             ("m", insert_statement(movement, reference="'dose:' || (SELECT id FROM d)"), returning),
+             ("v", vial, " RETURNING 1"),
+             ("a", insert_statement(event, object_id="(SELECT id FROM d)::text"), returning),
+             # Not read below: run to completion after the rest, in this order.
+             ("st", status_row, ""),
+             *([("f", facts, "")] if facts is not None else [])]
+    sql = (f"WITH {', '.join(f'{name} AS ({statement[0]}{tail})' for name, statement, tail in parts)} "
+           f"SELECT (SELECT id FROM sc), (SELECT id FROM d), (SELECT id FROM m), (SELECT count(*) FROM v), "
+           f"(SELECT id FROM a)")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for _name, statement, _tail in parts for value in statement[1]])
+        screening_id, dose_id, movement_id, counted, event_id = cursor.fetchone()
+    saved(screening, screening_id)
+    dose.screening = screening
+    saved(dose, dose_id)
+    movement.reference = f"dose:{dose_id}"
+    saved(movement, movement_id)
+    event.object_id = str(dose_id)
+    saved(event, event_id)
+    return bool(counted)

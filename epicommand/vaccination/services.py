@@ -94,10 +94,10 @@ def record_dose(*, actor: User, person: Person, session: Session, product: Produ
     stock. Raises Ineligible (rules refuse, no override), DoseRefused or stock.OutOfStock; nothing is
     written then, except that a deferral or referral is itself recorded.
 
-    The busiest write of a campaign day, so it is a handful of statements (record_sql): lock the person and
-    read the session's status, read their doses and stored status, the policies of the day, then insert the
-    screening and the dose, take the stock with its ledger row, count the vial, restate the coverage and
-    write the audit event, all in one transaction."""
+    The busiest write of a campaign day, so it is a handful of statements (record_sql), in one transaction:
+    lock the person and read the session's status; read their doses and stored status (the policies of the
+    day come from the cache); take the vaccine from stock; then write the screening, the dose, its ledger row,
+    the vial count, the restated coverage and the audit event (one statement on PostgreSQL)."""
     if not can(actor, Cap.DOSES_RECORD):
         raise PermissionDenied
     on = on or timezone.localdate()
@@ -117,10 +117,10 @@ def record_dose(*, actor: User, person: Person, session: Session, product: Produ
                               % {"date": session.date.strftime("%d/%m/%Y")})
         if outcome not in Screening.Outcome.values:
             raise ValidationError(_("Choose the outcome of the screening."))
-        screening = insert(Screening(
-            person=person, session=session, answers=answers or {}, temperature=temperature, outcome=outcome,
-            note=screening_note[:255], by=actor))
+        screening = Screening(person=person, session=session, answers=answers or {}, temperature=temperature,
+                              outcome=outcome, note=screening_note[:255], by=actor)
         if outcome != Screening.Outcome.PROCEED:
+            insert(screening)
             audit.record(actor=actor, action=AuditEvent.Action.CREATE, obj=screening,
                          place=person.commune, changes={"outcome": [None, outcome]})
             return Recorded(None, screening, None)
@@ -144,40 +144,49 @@ def record_dose(*, actor: User, person: Person, session: Session, product: Produ
             raise DoseRefused(_("Lot %(lot)s expired on %(date)s.")
                               % {"lot": lot.number, "date": lot.expiry.strftime("%d/%m/%Y")})
         kind = DoseKind.BOOSTER if verdict.kind == "booster" else DoseKind.PRIMARY
-        dose = insert(Dose(
+        dose = Dose(
             person=person, product=product, lot=lot, lot_number=lot.number, given_on=on, number=verdict.dose_number,
             kind=kind, session=session, site=session.site, organization=holder, vaccinator=actor,
             screening=screening, override_codes=list(verdict.codes) if not verdict.eligible else [],
-            override_reason=override_reason if not verdict.eligible else ""))
+            override_reason=override_reason if not verdict.eligible else "")
         if session.status == Session.Status.PLANNED:
             # Before the stock: rows are locked in the order closing a session locks them (session, stock,
             # vials), so a first dose and a closing at the same moment wait for each other, never deadlock.
             Session.objects.filter(pk=session.pk, status=Session.Status.PLANNED).update(status=Session.Status.OPEN)
-        stock.move(holder=holder, lot=lot, doses=-1, kind=Movement.Kind.ADMINISTERED, by=actor,
-                   reference=f"dose:{dose.pk}")
-        _count_vial(session, lot, +1)
-        coverage.refresh_person(rules, person_id=person.pk, commune_id=locked.commune_id,
-                                birth_date=locked.birth_date, birth_year=locked.birth_year,
-                                priority_group=locked.priority_group, pregnant=locked.pregnant,
-                                doses=[*doses, PastDose(on, product.key, kind)], previous=previous)
+        balance = stock.take(holder, lot, 1)
+        status, moves = coverage.restated(
+            rules, person_id=person.pk, commune_id=locked.commune_id, birth_date=locked.birth_date,
+            birth_year=locked.birth_year, priority_group=locked.priority_group, pregnant=locked.pregnant,
+            doses=[*doses, PastDose(on, product.key, kind)], previous=previous)
         changes = {"product": [None, product.key], "lot": [None, lot.number], "number": [None, dose.number],
                    "kind": [None, kind]}
         if verdict.eligible:
-            audit.record(actor=actor, action=AuditEvent.Action.CREATE, obj=dose, place=person.commune,
-                         changes=changes)
+            event = audit.event(actor=actor, action=AuditEvent.Action.CREATE, obj=dose, place=person.commune,
+                                changes=changes)
         else:
             # The override is the audit event's reason: who overrode which rules, and why, kept forever.
-            audit.record(actor=actor, action=AuditEvent.Action.CREATE, obj=dose, place=person.commune,
-                         changes={**changes, "override": [None, list(verdict.codes)]}, reason=override_reason)
+            event = audit.event(actor=actor, action=AuditEvent.Action.CREATE, obj=dose, place=person.commune,
+                                changes={**changes, "override": [None, list(verdict.codes)]}, reason=override_reason)
+        counted = record_sql.save_dose(
+            screening=screening, dose=dose, vials=(session.pk, lot.pk, lot.doses_per_vial), status=status,
+            moves=moves, event=event,
+            movement=Movement(holder=holder, lot=lot, kind=Movement.Kind.ADMINISTERED, doses=-1,
+                              balance_after=balance, by=actor))
+        if not counted:
+            _first_vial(session, lot, +1)
     return Recorded(dose, screening, verdict)
 
 
 def _count_vial(session: Session, lot: Lot, delta: int) -> None:
     """Count a dose in (or out of) the session's vials of the lot: one UPDATE that also opens a new vial when
     the doses given need one (vials opened never go down: a vial opened stays opened)."""
+    if not record_sql.count_vial(session.pk, lot.pk, lot.doses_per_vial, delta):
+        _first_vial(session, lot, delta)
+
+
+def _first_vial(session: Session, lot: Lot, delta: int) -> None:
+    """The session's first doses of the lot: its vial count created."""
     per_vial = max(lot.doses_per_vial, 1)
-    if record_sql.count_vial(session.pk, lot.pk, per_vial, delta):
-        return
     try:
         with transaction.atomic():
             SessionLot.objects.create(session=session, lot=lot, doses_given=max(delta, 0),

@@ -1,5 +1,6 @@
-"""The one way stock changes. Callers run inside their own transaction (recording a dose and drawing
-its vaccine are one transaction), so a refused draw rolls back the whole action."""
+"""The one way stock changes: move(), or take() when the caller writes the ledger row with rows of its own
+(a saved dose). Callers run inside their own transaction (recording a dose and drawing its vaccine are one
+transaction), so a refused draw rolls back the whole action."""
 
 from __future__ import annotations
 
@@ -36,13 +37,21 @@ def move(*, holder: Organization, lot: Lot, doses: int, kind: str, by: User | No
             Stock.objects.filter(pk=stock.pk).update(doses=F("doses") + doses)
             balance = Stock.objects.filter(pk=stock.pk).values_list("doses", flat=True).get()
         else:
-            # The condition of the UPDATE keeps the check constraint (never negative) from ever firing.
-            balance = record_sql.take(holder.pk, lot.pk, -doses)
-            if balance is None:
-                raise OutOfStock(_("Out of stock: lot %(lot)s has fewer than %(n)s doses left here.")
-                                 % {"lot": lot.number, "n": -doses})
+            balance = take(holder, lot, -doses)
         return insert(Movement(holder=holder, lot=lot, kind=kind, doses=doses, balance_after=balance,
-                                          reason=reason, note=note, reference=reference, by=by))
+                               reason=reason, note=note, reference=reference, by=by))
+
+
+def take(holder: Organization, lot: Lot, doses: int) -> int:
+    """Take `doses` from the holder's stock of the lot, or raise OutOfStock; the balance left. Within the
+    caller's transaction, which writes the ledger row of this balance: move() does, and a saved dose writes
+    it together with the dose (record_sql.save_dose)."""
+    # The condition of the UPDATE keeps the check constraint (never negative) from ever firing.
+    balance = record_sql.take(holder.pk, lot.pk, doses)
+    if balance is None:
+        raise OutOfStock(_("Out of stock: lot %(lot)s has fewer than %(n)s doses left here.")
+                         % {"lot": lot.number, "n": doses})
+    return balance
 
 
 def balance(holder: Organization, lot: Lot) -> int:
