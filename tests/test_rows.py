@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from epicommand.core import rows
 from epicommand.core.auth_backend import AccountBackend
 from epicommand.core.models import AuditEvent, Place, User
 from epicommand.core.roles import Role
-from epicommand.core.rows import insert, select_one
+from epicommand.core.rows import fetch_one, insert, select_one
 
 from .world import K
 
@@ -54,3 +59,27 @@ def test_an_inserted_row_is_the_row_save_writes(world):
                               place_path="12/"))
     stored = AuditEvent.objects.get(pk=event.pk)
     assert stored.at is not None and stored.changes == {"đã xem": [None, "hồ sơ"]} and stored.actor_id == actor.pk
+
+
+def test_a_long_statement_runs_with_its_values_in_order_and_errors_as_djangos(world):
+    """fetch_one() with PostgreSQL's own placeholders (queries not logged, as in production) and with %s (logged):
+    the same values in the same places, and a broken rule raises Django's IntegrityError either way."""
+    sql = "SELECT %s, %s, %s || %s, CAST(%s AS integer) + 1"
+    values = [7, "bảy", "a", "b", 41]
+    assert not connection.queries_logged
+    assert fetch_one(sql, values) == (7, "bảy", "ab", 42)
+    if connection.vendor == "postgresql":
+        assert rows._NATIVE[sql] == "SELECT $1, $2, $3 || $4, CAST($5 AS integer) + 1"
+    with CaptureQueriesContext(connection):
+        assert fetch_one(sql, values) == (7, "bảy", "ab", 42)
+    taken = Place.objects.first()
+    for logged in (False, True):
+        with CaptureQueriesContext(connection) if logged else nullcontext(), pytest.raises(IntegrityError):
+            with transaction.atomic():
+                # The key of a row that exists: a uniqueness error from the database.
+                fetch_one(f"INSERT INTO {Place._meta.db_table} (id, structure, level, code, name, short_name, kind, "
+                          f"name_folded, path) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+                          [taken.pk, "current", "province", "99", "Trùng", "Trùng", "", "trung", "99/"])
+    if connection.vendor == "postgresql":  # the placeholders are rewritten there only
+        with pytest.raises(ValueError):
+            fetch_one("SELECT 'a%%b', %s", [1])

@@ -57,6 +57,37 @@ def saved(obj: models.Model, pk) -> models.Model:
     return obj
 
 
+# ---- one long statement of a fixed shape -----------------------------------------------------------------
+
+_NATIVE: dict[str, str] = {}
+
+
+def fetch_one(sql: str, params: list) -> tuple | None:
+    """Run one statement and give its first row. For a long statement of a fixed shape, run again and again
+    (the saved dose's writes, record_sql.save_dose): on PostgreSQL it goes with the database's own placeholders
+    ($1, $2…), worked out once per statement, because psycopg parses the %s placeholders of a statement of more
+    than 50 parameters afresh on every run (it keeps only smaller ones), which cost more than the database
+    spent running it. Errors come as Django's. While queries are logged (DEBUG, tests counting statements) it
+    runs as any other: the log writes out each statement with its values, which needs the %s placeholders."""
+    if connection.vendor != "postgresql" or connection.queries_logged:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+    native = _NATIVE.get(sql)
+    if native is None:
+        if "%%" in sql:
+            raise ValueError("fetch_one() takes no escaped percent signs")
+        parts = sql.split("%s")
+        native = _NATIVE[sql] = "".join(f"{part}${n}" for n, part in enumerate(parts[:-1], 1)) + parts[-1]
+    from psycopg import RawCursor  # only ever imported with PostgreSQL in use
+
+    connection.ensure_connection()
+    raw = RawCursor(connection.connection)
+    with connection.make_cursor(raw) as cursor:
+        cursor.execute(native, params)
+        return cursor.fetchone()
+
+
 # ---- reading one row with the rows its foreign keys name ------------------------------------------------------
 
 _SELECTS: dict[tuple, tuple[str, list[tuple]]] = {}

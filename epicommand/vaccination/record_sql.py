@@ -16,7 +16,7 @@ from django.db import connection, models
 
 from epicommand.core.facts import add_to_facts, facts_upsert
 from epicommand.core.models import AuditEvent
-from epicommand.core.rows import insert, insert_statement, saved
+from epicommand.core.rows import fetch_one, insert, insert_statement, saved
 from epicommand.people.models import Person
 
 from .eligibility import PastDose
@@ -260,9 +260,8 @@ def save_dose(*, screening: Screening, dose: Dose, movement: Movement, vials: tu
     sql = (f"WITH {', '.join(f'{name} AS ({statement[0]}{tail})' for name, statement, tail in parts)} "
            f"SELECT (SELECT id FROM sc), (SELECT id FROM d), (SELECT id FROM m), (SELECT count(*) FROM v), "
            f"(SELECT id FROM a)")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [value for _name, statement, _tail in parts for value in statement[1]])
-        screening_id, dose_id, movement_id, counted, event_id = cursor.fetchone()
+    screening_id, dose_id, movement_id, counted, event_id = fetch_one(
+        sql, [value for _name, statement, _tail in parts for value in statement[1]])
     saved(screening, screening_id)
     dose.screening = screening
     saved(dose, dose_id)
