@@ -340,9 +340,10 @@ def forget_earlier_runs() -> int:
     lots = Lot.objects.filter(source="benchmark")
     doses = Dose.all_objects.filter(lot__in=lots)
     people = set(doses.values_list("person_id", flat=True))
+    screenings = list(doses.exclude(screening=None).values_list("screening_id", flat=True))
     with transaction.atomic():
         doses._raw_delete(doses.db)  # nothing points at these doses: no certificates or AEFI in the benchmark
-        Screening.objects.filter(by__username__startswith="bench.vaccinator.").delete()
+        Screening.objects.filter(pk__in=screenings).delete()
         for model in (SessionLot, Movement, Stock):
             model.objects.filter(lot__in=lots).delete()
         lots.delete()
@@ -455,9 +456,9 @@ def phase_http(chief, password: str, workers: int, clients: list[int], requests:
             measured = run_load(spec)
             offset = measured["next_offset"]
             if not measured["doses"]["requests"]:
-                # Every run vaccinates people for good: after many runs nobody due a dose is left.
-                print(f"  {concurrency:3} clients: nobody left to vaccinate in the data set; run with --fresh",
-                      flush=True)
+                # The rounds of one run share the people due a dose (the next run takes their doses back).
+                print(f"  {concurrency:3} clients: nobody left to vaccinate for this round; ask for fewer "
+                      f"--requests or rounds", flush=True)
                 break
             measured["server_cpu_s"] = round(proc_cpu(server.pid) - cpu, 1)
             measured["loadavg_1min"] = before

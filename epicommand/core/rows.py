@@ -20,6 +20,8 @@ def _insert_plan(model: type[models.Model], expressions: tuple[tuple[str, str], 
         meta = model._meta
         fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
         given = dict(expressions)
+        if unknown := set(given) - {f.attname for f in fields}:
+            raise ValueError(f"{model.__name__} has no column {', '.join(sorted(unknown))} to write")
         quote = connection.ops.quote_name
         sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
                f"VALUES ({', '.join(given.get(f.attname, '%s') for f in fields)})")

@@ -2,8 +2,9 @@
 
 `refresh_people()` is called by every service that changes doses (inside its transaction): it recomputes
 the status of the people touched, and moves their contributions in `CoverageDay` from the old stage days
-to the new. `rebuild()` recomputes everything from the doses and the register; `tests/test_coverage.py`
-checks that both give the same tables.
+to the new. Recording a dose, the busiest of them, takes the same restatement from `restated()` and writes it
+with the dose (record_sql.save_dose). `rebuild()` recomputes everything from the doses and the register;
+`tests/test_coverage.py` checks that both give the same tables.
 
 Stages, under the rules in force on the day of computing (eligibility.Rules):
 - first: the day of the first dose;

@@ -2,8 +2,9 @@
 
 The dose form is the busiest write of a campaign day (every vaccination site of a province saving at once),
 and building each of its statements through the ORM's query compiler cost more CPU than the
-database spent running them. The statements here are plain SQL that SQLite and PostgreSQL both run; values
-still go through the model fields' own conversions, so a row written here is the row the ORM would write.
+database spent running them. The statements here are plain SQL that SQLite and PostgreSQL both run (the
+saved dose's writes go as one statement on PostgreSQL, as several elsewhere); values still go through the model
+fields' own conversions, so a row written here is the row the ORM would write.
 `services.record_dose` decides what to write; this module only writes and reads it."""
 
 from __future__ import annotations
@@ -229,7 +230,8 @@ def save_dose(*, screening: Screening, dose: Dose, movement: Movement, vials: tu
 
     On PostgreSQL this is one statement: the writes as the parts of a WITH, each taking the keys it needs from
     the part before (every statement of a saved dose costs more in the sending than in the running). Elsewhere
-    one statement each. Either way rows are locked in the same order: vials, status, fact rows."""
+    one statement each. Either way rows are locked in the same order as refresh_people() and an undo lock
+    them: vials, status, fact rows."""
     vial = _count_vial(*vials, +1)
     status_row = _write_status(status)
     facts = facts_upsert(CoverageDay, **_facts(moves))
@@ -248,19 +250,20 @@ def save_dose(*, screening: Screening, dose: Dose, movement: Movement, vials: tu
         event.object_id = str(dose.pk)
         insert(event)
         return counted
-    returning = " RETURNING id"
-    parts = [("sc", insert_statement(screening), returning),
-             ("d", insert_statement(dose, screening_id="(SELECT id FROM sc)"), returning),
-             ("m", insert_statement(movement, reference="'dose:' || (SELECT id FROM d)"), returning),
+    # The parts run in the order the SELECT below reads them (PostgreSQL runs a part of a WITH when its rows
+    # are first read); the fact rows, read by nothing, after all of them.
+    key = " RETURNING id"  # the automatic keys of screenings, doses, ledger rows and audit events
+    parts = [("sc", insert_statement(screening), key),
+             ("d", insert_statement(dose, screening_id="(SELECT id FROM sc)"), key),
+             ("m", insert_statement(movement, reference="'dose:' || (SELECT id FROM d)"), key),
+             ("a", insert_statement(event, object_id="(SELECT id FROM d)::text"), key),
              ("v", vial, " RETURNING 1"),
-             ("a", insert_statement(event, object_id="(SELECT id FROM d)::text"), returning),
-             # Not read below: run to completion after the rest, in this order.
-             ("st", status_row, ""),
+             ("st", status_row, " RETURNING 1"),
              *([("f", facts, "")] if facts is not None else [])]
     sql = (f"WITH {', '.join(f'{name} AS ({statement[0]}{tail})' for name, statement, tail in parts)} "
-           f"SELECT (SELECT id FROM sc), (SELECT id FROM d), (SELECT id FROM m), (SELECT count(*) FROM v), "
-           f"(SELECT id FROM a)")
-    screening_id, dose_id, movement_id, counted, event_id = fetch_one(
+           f"SELECT (SELECT id FROM sc), (SELECT id FROM d), (SELECT id FROM m), (SELECT id FROM a), "
+           f"(SELECT count(*) FROM v), (SELECT count(*) FROM st)")
+    screening_id, dose_id, movement_id, event_id, counted, _status = fetch_one(
         sql, [value for _name, statement, _tail in parts for value in statement[1]])
     saved(screening, screening_id)
     dose.screening = screening

@@ -1,6 +1,6 @@
 """Recording doses and what goes with them: screening, eligibility with its override, drawing the lot,
 undo, AEFI reports and certificates. Each function is one transaction with its audit events; coverage
-is refreshed inside it (coverage.refresh_people)."""
+is refreshed inside it (coverage.refresh_people, or for a recorded dose coverage.restated written with it)."""
 
 from __future__ import annotations
 
@@ -222,6 +222,9 @@ def undo_dose(*, actor: User, dose: Dose) -> Dose:
         raise DoseRefused(_("This dose can no longer be undone: only its vaccinator may, within %(n)s minutes.")
                           % {"n": undo_minutes(dose.given_on)})
     with transaction.atomic():
+        # The person first, as recording a dose locks them: an undo and a new dose of the same person queue here
+        # rather than lock the dose's row and the stock in opposite orders (a deadlock).
+        record_sql.lock_person(dose.person_id, dose.session_id)
         # Closing a session discards what is left in its opened vials; a dose taken back afterwards would
         # return to stock vaccine already written off as waste. The session row is locked so that a close
         # running at the same moment either waits for this undo (and counts the vial it frees) or has won.

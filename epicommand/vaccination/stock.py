@@ -46,6 +46,8 @@ def take(holder: Organization, lot: Lot, doses: int) -> int:
     """Take `doses` from the holder's stock of the lot, or raise OutOfStock; the balance left. Within the
     caller's transaction, which writes the ledger row of this balance: move() does, and a saved dose writes
     it together with the dose (record_sql.save_dose)."""
+    if doses <= 0 or not connection.in_atomic_block:
+        raise ValueError("take() takes doses, inside the transaction that writes their ledger row")
     # The condition of the UPDATE keeps the check constraint (never negative) from ever firing.
     balance = record_sql.take(holder.pk, lot.pk, doses)
     if balance is None:
