@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from django.db import connection, models
 
-_INSERTS: dict[tuple, tuple[str, list[models.Field]]] = {}
+_INSERTS: dict[tuple, tuple[str, list[models.Field], str]] = {}
 
 
-def _insert_plan(model: type[models.Model], expressions: tuple[tuple[str, str], ...]) -> tuple[str, list[models.Field]]:
-    """The INSERT of a new row of `model` (every concrete field but the automatic key) and the fields whose values
-    it takes as parameters, in order: those not given an SQL expression (by attname) in `expressions`."""
+def _insert_plan(model: type[models.Model], expressions: tuple[tuple[str, str], ...]
+                 ) -> tuple[str, list[models.Field], str]:
+    """The INSERT of a new row of `model` (every concrete field but the automatic key), the fields whose values
+    it takes as parameters, in order (those not given an SQL expression by attname in `expressions`), and the
+    clause returning the new key where the database has one ("" elsewhere)."""
     key = (model, connection.vendor, expressions)
     plan = _INSERTS.get(key)
     if plan is None:
@@ -25,7 +27,9 @@ def _insert_plan(model: type[models.Model], expressions: tuple[tuple[str, str], 
         quote = connection.ops.quote_name
         sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
                f"VALUES ({', '.join(given.get(f.attname, '%s') for f in fields)})")
-        plan = _INSERTS[key] = (sql, [f for f in fields if f.attname not in given])
+        returning = (f" RETURNING {quote(meta.pk.column)}" if connection.features.can_return_columns_from_insert
+                     else "")
+        plan = _INSERTS[key] = (sql, [f for f in fields if f.attname not in given], returning)
     return plan
 
 
@@ -34,19 +38,20 @@ def insert_statement(obj: models.Model, **expressions: str) -> tuple[str, list]:
     `get_db_prep_save`: defaults and auto_now_add applied to `obj` too). A column named in `expressions` by
     its attname takes that SQL expression instead of the object's value: the key of a row written earlier in
     the same statement (record_sql.save_dose)."""
-    sql, fields = _insert_plan(type(obj), tuple(sorted(expressions.items())))
-    return sql, [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    sql, fields, _returning = _insert_plan(type(obj), tuple(sorted(expressions.items())))
+    return sql, _values(obj, fields)
+
+
+def _values(obj: models.Model, fields: list[models.Field]) -> list:
+    return [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
 
 
 def insert(obj: models.Model) -> models.Model:
     """INSERT one new row for `obj` and give it its primary key, as `obj.save()` would. No signals are sent:
     only for models that need none."""
-    sql, values = insert_statement(obj)
-    returning = connection.features.can_return_columns_from_insert
-    if returning:
-        sql += f" RETURNING {connection.ops.quote_name(obj._meta.pk.column)}"
+    sql, fields, returning = _insert_plan(type(obj), ())
     with connection.cursor() as cursor:
-        cursor.execute(sql, values)
+        cursor.execute(sql + returning, _values(obj, fields))
         pk = cursor.fetchone()[0] if returning else cursor.lastrowid
     return saved(obj, pk)
 
