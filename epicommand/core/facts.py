@@ -26,12 +26,15 @@ def facts_upsert(model: type[models.Model], *, keys: Sequence[str], counts: Sequ
                  rows: Iterable[Sequence]) -> tuple[str, list] | None:
     """The upsert of add_to_facts() as SQL and parameters (None: no rows), for a caller that runs it within a
     statement of its own (the saved dose writes everything in one)."""
+    from .rows import current
+
+    db = current()
     fields = [model._meta.get_field(name) for name in (*keys, *counts)]
-    values = [[field.get_db_prep_value(value, connection) for field, value in zip(fields, row, strict=True)]
+    values = [[field.get_db_prep_value(value, db) for field, value in zip(fields, row, strict=True)]
               for row in rows]
     if not values:
         return None
-    q = connection.ops.quote_name
+    q = db.ops.quote_name
     table = q(model._meta.db_table)
     columns = [q(field.column) for field in fields]
     key_columns, count_columns = columns[:len(keys)], columns[len(keys):]

@@ -6,7 +6,14 @@ the one the ORM would build."""
 
 from __future__ import annotations
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
+
+
+def current():
+    """The default database's connection itself. The `connection` proxy looks it up again (a context-local
+    lookup) on every attribute read, and a saved dose's field conversions read it dozens of times."""
+    return connections[DEFAULT_DB_ALIAS]
+
 
 _INSERTS: dict[tuple, tuple[str, list[models.Field], str]] = {}
 
@@ -16,7 +23,8 @@ def _insert_plan(model: type[models.Model], expressions: tuple[tuple[str, str], 
     """The INSERT of a new row of `model` (every concrete field but the automatic key), the fields whose values
     it takes as parameters, in order (those not given an SQL expression by attname in `expressions`), and the
     clause returning the new key where the database has one ("" elsewhere)."""
-    key = (model, connection.vendor, expressions)
+    db = current()
+    key = (model, db.vendor, expressions)
     plan = _INSERTS.get(key)
     if plan is None:
         meta = model._meta
@@ -24,10 +32,10 @@ def _insert_plan(model: type[models.Model], expressions: tuple[tuple[str, str], 
         given = dict(expressions)
         if unknown := set(given) - {f.attname for f in fields}:
             raise ValueError(f"{model.__name__} has no column {', '.join(sorted(unknown))} to write")
-        quote = connection.ops.quote_name
+        quote = db.ops.quote_name
         sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
                f"VALUES ({', '.join(given.get(f.attname, '%s') for f in fields)})")
-        returning = (f" RETURNING {quote(meta.pk.column)}" if connection.features.can_return_columns_from_insert
+        returning = (f" RETURNING {quote(meta.pk.column)}" if db.features.can_return_columns_from_insert
                      else "")
         plan = _INSERTS[key] = (sql, [f for f in fields if f.attname not in given], returning)
     return plan
@@ -43,14 +51,15 @@ def insert_statement(obj: models.Model, **expressions: str) -> tuple[str, list]:
 
 
 def _values(obj: models.Model, fields: list[models.Field]) -> list:
-    return [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    db = current()
+    return [f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields]
 
 
 def insert(obj: models.Model) -> models.Model:
     """INSERT one new row for `obj` and give it its primary key, as `obj.save()` would. No signals are sent:
     only for models that need none."""
     sql, fields, returning = _insert_plan(type(obj), ())
-    with connection.cursor() as cursor:
+    with current().cursor() as cursor:
         cursor.execute(sql + returning, _values(obj, fields))
         pk = cursor.fetchone()[0] if returning else cursor.lastrowid
     return saved(obj, pk)
@@ -60,7 +69,7 @@ def saved(obj: models.Model, pk) -> models.Model:
     """`obj` as `save()` leaves it once its row is written with primary key `pk`."""
     obj.pk = pk
     obj._state.adding = False
-    obj._state.db = connection.alias
+    obj._state.db = DEFAULT_DB_ALIAS
     return obj
 
 
@@ -76,8 +85,9 @@ def fetch_one(sql: str, params: list) -> tuple | None:
     than 50 parameters afresh on every run (it keeps only smaller ones), which cost more than the database
     spent running it. Errors come as Django's. While queries are logged (DEBUG, tests counting statements) it
     runs as any other: the log writes out each statement with its values, which needs the %s placeholders."""
-    if connection.vendor != "postgresql" or connection.queries_logged:
-        with connection.cursor() as cursor:
+    db = current()
+    if db.vendor != "postgresql" or db.queries_logged:
+        with db.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchone()
     native = _NATIVE.get(sql)
@@ -88,9 +98,9 @@ def fetch_one(sql: str, params: list) -> tuple | None:
         native = _NATIVE[sql] = "".join(f"{part}${n}" for n, part in enumerate(parts[:-1], 1)) + parts[-1]
     from psycopg import RawCursor  # only ever imported with PostgreSQL in use
 
-    connection.ensure_connection()
-    raw = RawCursor(connection.connection)
-    with connection.make_cursor(raw) as cursor:
+    db.ensure_connection()
+    raw = RawCursor(db.connection)
+    with db.make_cursor(raw) as cursor:
         cursor.execute(native, params)
         return cursor.fetchone()
 
@@ -102,15 +112,16 @@ _SELECTS: dict[tuple, tuple[str, list[tuple]]] = {}
 
 def _converters(field: models.Field, table: str) -> tuple[list, object]:
     """The functions the ORM passes a value of this column through on reading it (SQLite's text dates, flags…)."""
-    column = field.get_col(table)
-    return [*connection.ops.get_db_converters(column), *field.get_db_converters(connection)], column
+    column, db = field.get_col(table), current()
+    return [*db.ops.get_db_converters(column), *field.get_db_converters(db)], column
 
 
 def _select_plan(model: type[models.Model], related: tuple[str, ...]) -> tuple[str, list[tuple]]:
-    key = (model, related, connection.vendor)
+    db = current()
+    key = (model, related, db.vendor)
     plan = _SELECTS.get(key)
     if plan is None:
-        quote = connection.ops.quote_name
+        quote = db.ops.quote_name
         # (path, the foreign key, its model, alias, the path of the row holding the key), parents first.
         parts: list[tuple] = [("", None, model, "t0", None)]
         aliases, joins = {"": ("t0", model)}, []
@@ -140,7 +151,8 @@ def select_one(model: type[models.Model], pk, related: tuple[str, ...] = ()) -> 
     """The row of `model` with primary key `pk`, with the rows its foreign keys `related` name already attached
     (as `select_related` would; "site__organization" names the site's unit), or None."""
     sql, layout = _select_plan(model, related)
-    with connection.cursor() as cursor:
+    db = current()
+    with db.cursor() as cursor:
         cursor.execute(sql, [pk])
         row = cursor.fetchone()
     if row is None:
@@ -152,9 +164,9 @@ def select_one(model: type[models.Model], pk, related: tuple[str, ...] = ()) -> 
         start += len(attnames)
         for i, (functions, column) in enumerate(converters):
             for convert in functions:
-                values[i] = convert(values[i], column, connection)
+                values[i] = convert(values[i], column, db)
         # A foreign key naming nothing joins only NULLs (a null primary key): no instance, as select_related.
-        instance = None if values[pk_at] is None else part_model.from_db(connection.alias, attnames, values)
+        instance = None if values[pk_at] is None else part_model.from_db(db.alias, attnames, values)
         found[path] = instance
         if field is not None and found[parent_path] is not None:
             field.set_cached_value(found[parent_path], instance)

@@ -117,19 +117,46 @@ class Counted:
     booster_on: date | None
 
 
-def history(person_id: int) -> tuple[Counted | None, list[PastDose]]:
-    """The person's stored coverage status and live doses, in one statement. Read after `lock_person`: a
-    statement that waited for the lock would see the doses as they were before the wait."""
-    sql = (f"SELECT vs.person_id, vs.commune_id, vs.age_group, vs.priority_group, vs.first_on, vs.primary_on, "
-           f"vs.booster_on, d.given_on, pr.{connection.ops.quote_name('key')}, d.kind "
-           f"FROM {_table(Person)} p "
-           f"LEFT JOIN {_table(VaccinationStatus)} vs ON vs.person_id = p.id "
-           f"LEFT JOIN {_table(Dose)} d ON d.person_id = p.id AND d.undone_at IS NULL "
-           f"LEFT JOIN {_table(Product)} pr ON pr.id = d.product_id "
-           f"WHERE p.id = %s")
+def history(person_id: int, *, opening: int | None = None, taking: tuple[int, int, int] | None = None
+            ) -> tuple[Counted | None, list[PastDose], int | None]:
+    """The person's stored coverage status and live doses. Read after `lock_person`: a statement that waited
+    for the lock would see the doses as they were before the wait.
+
+    With `opening`, the session of that id is opened first if it is still planned; with `taking` (holder,
+    lot, doses), then that many doses are taken from the holder's stock of the lot if at least that many are
+    there (take()): the third value is the balance left, None when there were too few (or nothing to take).
+    The caller decides on the doses read whether to go on, and rolls back what it took if not. On PostgreSQL
+    this is one statement, the writes as parts of a WITH that the SELECT reads in that order: rows are locked
+    person, session, stock, as closing a session locks them. Elsewhere one statement each."""
+    quote = connection.ops.quote_name
+    parts = [*([("so", _open_session(opening), "RETURNING 1", "count(*)")] if opening is not None else []),
+             *([("tk", _take(*taking), "RETURNING doses", "doses")] if taking is not None else [])]
+    history_sql = (f"vs.person_id, vs.commune_id, vs.age_group, vs.priority_group, vs.first_on, vs.primary_on, "
+                   f"vs.booster_on, d.given_on, pr.{quote('key')}, d.kind "
+                   f"FROM {_table(Person)} p "
+                   f"LEFT JOIN {_table(VaccinationStatus)} vs ON vs.person_id = p.id "
+                   f"LEFT JOIN {_table(Dose)} d ON d.person_id = p.id AND d.undone_at IS NULL "
+                   f"LEFT JOIN {_table(Product)} pr ON pr.id = d.product_id "
+                   f"WHERE p.id = %s")
+    balance = None
     with connection.cursor() as cursor:
-        cursor.execute(sql, [person_id])
-        rows = cursor.fetchall()
+        if connection.vendor == "postgresql" and parts:
+            sql = (f"WITH {', '.join(f'{name} AS ({statement[0]} {tail})' for name, statement, tail, _v in parts)} "
+                   f"SELECT {''.join(f'(SELECT {value} FROM {name}), ' for name, _s, _t, value in parts)}"
+                   f"{history_sql}")
+            cursor.execute(sql, [*(v for _n, statement, _t, _v in parts for v in statement[1]), person_id])
+            rows = cursor.fetchall()
+            if taking is not None:
+                balance = rows[0][len(parts) - 1]
+            rows = [row[len(parts):] for row in rows]
+        else:
+            for name, statement, _tail, _value in parts:
+                if name == "tk":
+                    balance = take(*taking)
+                else:
+                    cursor.execute(*statement)
+            cursor.execute(f"SELECT {history_sql}", [person_id])
+            rows = cursor.fetchall()
     counted = None
     doses: list[PastDose] = []
     for status_of, commune_id, group, priority, first_on, primary_on, booster_on, given_on, product, kind in rows:
@@ -137,7 +164,12 @@ def history(person_id: int) -> tuple[Counted | None, list[PastDose]]:
             counted = Counted(commune_id, group, priority, day(first_on), day(primary_on), day(booster_on))
         if given_on is not None:
             doses.append(PastDose(day(given_on), product, kind))
-    return counted, doses
+    return counted, doses, balance
+
+
+def _open_session(session_id: int) -> tuple[str, list]:
+    return (f"UPDATE {_table(Session)} SET status = %s WHERE id = %s AND status = %s",
+            [Session.Status.OPEN.value, session_id, Session.Status.PLANNED.value])
 
 
 # ---- stock and vials ----------------------------------------------------------------------------------
@@ -146,18 +178,22 @@ def take(holder_id: int, lot_id: int, doses: int) -> int | None:
     """Take `doses` from the holder's stock of the lot when at least that many are there; the balance left,
     or None when there were too few. One conditional UPDATE: concurrent takers queue on its row lock and each
     sees the others' result, so exactly the doses present can be taken."""
-    table = _table(Stock)
-    sql = f"UPDATE {table} SET doses = doses - %s WHERE holder_id = %s AND lot_id = %s AND doses >= %s"
+    sql, params = _take(holder_id, lot_id, doses)
     with connection.cursor() as cursor:
         if connection.features.can_return_columns_from_insert:  # UPDATE … RETURNING came with it (SQLite 3.35)
-            cursor.execute(sql + " RETURNING doses", [doses, holder_id, lot_id, doses])
+            cursor.execute(sql + " RETURNING doses", params)
             row = cursor.fetchone()
             return None if row is None else row[0]
-        cursor.execute(sql, [doses, holder_id, lot_id, doses])
+        cursor.execute(sql, params)
         if not cursor.rowcount:
             return None
-        cursor.execute(f"SELECT doses FROM {table} WHERE holder_id = %s AND lot_id = %s", [holder_id, lot_id])
+        cursor.execute(f"SELECT doses FROM {_table(Stock)} WHERE holder_id = %s AND lot_id = %s", [holder_id, lot_id])
         return cursor.fetchone()[0]
+
+
+def _take(holder_id: int, lot_id: int, doses: int) -> tuple[str, list]:
+    return (f"UPDATE {_table(Stock)} SET doses = doses - %s WHERE holder_id = %s AND lot_id = %s AND doses >= %s",
+            [doses, holder_id, lot_id, doses])
 
 
 def count_vial(session_id: int, lot_id: int, per_vial: int, delta: int) -> bool:

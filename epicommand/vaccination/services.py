@@ -95,9 +95,10 @@ def record_dose(*, actor: User, person: Person, session: Session, product: Produ
     written then, except that a deferral or referral is itself recorded.
 
     The busiest write of a campaign day, so it is a handful of statements (record_sql), in one transaction:
-    lock the person and read the session's status; read their doses and stored status (the policies of the
-    day come from the cache); take the vaccine from stock; then write the screening, the dose, its ledger row,
-    the vial count, the restated coverage and the audit event (one statement on PostgreSQL)."""
+    lock the person and read the session's status; read their doses and stored status, opening the session
+    and taking the vaccine from stock in the same statement (the policies of the day come from the cache);
+    then write the screening, the dose, its ledger row, the vial count, the restated coverage and the audit
+    event (each of the two one statement on PostgreSQL)."""
     if not can(actor, Cap.DOSES_RECORD):
         raise PermissionDenied
     on = on or timezone.localdate()
@@ -124,36 +125,30 @@ def record_dose(*, actor: User, person: Person, session: Session, product: Produ
             audit.record(actor=actor, action=AuditEvent.Action.CREATE, obj=screening,
                          place=person.commune, changes={"outcome": [None, outcome]})
             return Recorded(None, screening, None)
-        # Read after the lock, so a dose saved a moment ago by the next table is seen.
-        previous, doses = record_sql.history(person.pk)
+        holder = session.site.organization
+        lot, refusal = _lot_to_draw(holder, product, lot, on)
+        # Read after the lock, so a dose saved a moment ago by the next table is seen; the same statement opens
+        # a planned session, then takes the dose from stock (both undone with the rest if the rules refuse).
+        # Session before stock: rows are locked in the order closing a session locks them (session, stock,
+        # vials), so a first dose and a closing at the same moment wait for each other, never deadlock.
+        previous, doses, balance = record_sql.history(
+            person.pk, opening=session.pk if session.status == Session.Status.PLANNED else None,
+            taking=None if refusal else (holder.pk, lot.pk, 1))
         candidate = Candidate(birth_date=locked.birth_date, birth_year=locked.birth_year, doses=tuple(doses),
                               pregnant=locked.pregnant)
         verdict = rules.check(candidate, product.key)
+        # The rules' refusal first, then the lot's: the vaccinator learns first whether the person may have it.
         if not verdict.eligible and not override_reason:
             raise Ineligible(verdict)
-        holder = session.site.organization
-        if lot is None:
-            available = lots_available(holder, product, on)
-            if not available:
-                raise stock.OutOfStock(_("Out of stock: no lot of %(product)s left at %(holder)s.")
-                                       % {"product": product.name, "holder": holder.name})
-            lot = available[0][0]
-        if lot.product_id != product.pk:
-            raise DoseRefused(_("Lot %(lot)s is not %(product)s.") % {"lot": lot.number, "product": product.name})
-        if lot.expiry < on:
-            raise DoseRefused(_("Lot %(lot)s expired on %(date)s.")
-                              % {"lot": lot.number, "date": lot.expiry.strftime("%d/%m/%Y")})
+        if refusal:
+            raise refusal
+        balance = stock.taken(balance, lot, 1)
         kind = DoseKind.BOOSTER if verdict.kind == "booster" else DoseKind.PRIMARY
         dose = Dose(
             person=person, product=product, lot=lot, lot_number=lot.number, given_on=on, number=verdict.dose_number,
             kind=kind, session=session, site=session.site, organization=holder, vaccinator=actor,
             screening=screening, override_codes=list(verdict.codes) if not verdict.eligible else [],
             override_reason=override_reason if not verdict.eligible else "")
-        if session.status == Session.Status.PLANNED:
-            # Before the stock: rows are locked in the order closing a session locks them (session, stock,
-            # vials), so a first dose and a closing at the same moment wait for each other, never deadlock.
-            Session.objects.filter(pk=session.pk, status=Session.Status.PLANNED).update(status=Session.Status.OPEN)
-        balance = stock.take(holder, lot, 1)
         status, moves = coverage.restated(
             rules, person_id=person.pk, commune_id=locked.commune_id, birth_date=locked.birth_date,
             birth_year=locked.birth_year, priority_group=locked.priority_group, pregnant=locked.pregnant,
@@ -175,6 +170,24 @@ def record_dose(*, actor: User, person: Person, session: Session, product: Produ
         if not counted:
             _first_vial(session, lot, +1)
     return Recorded(dose, screening, verdict)
+
+
+def _lot_to_draw(holder: Organization, product: Product, lot: Lot | None, on: date
+                 ) -> tuple[Lot | None, Exception | None]:
+    """The lot a dose is drawn from (the one chosen, or the earliest expiry in stock) and, when it cannot be,
+    the refusal to raise once the rules have had their say."""
+    if lot is None:
+        available = lots_available(holder, product, on)
+        if not available:
+            return None, stock.OutOfStock(_("Out of stock: no lot of %(product)s left at %(holder)s.")
+                                          % {"product": product.name, "holder": holder.name})
+        lot = available[0][0]
+    if lot.product_id != product.pk:
+        return lot, DoseRefused(_("Lot %(lot)s is not %(product)s.") % {"lot": lot.number, "product": product.name})
+    if lot.expiry < on:
+        return lot, DoseRefused(_("Lot %(lot)s expired on %(date)s.")
+                                % {"lot": lot.number, "date": lot.expiry.strftime("%d/%m/%Y")})
+    return lot, None
 
 
 def _count_vial(session: Session, lot: Lot, delta: int) -> None:

@@ -49,7 +49,12 @@ def take(holder: Organization, lot: Lot, doses: int) -> int:
     if doses <= 0 or not connection.in_atomic_block:
         raise ValueError("take() takes doses, inside the transaction that writes their ledger row")
     # The condition of the UPDATE keeps the check constraint (never negative) from ever firing.
-    balance = record_sql.take(holder.pk, lot.pk, doses)
+    return taken(record_sql.take(holder.pk, lot.pk, doses), lot, doses)
+
+
+def taken(balance: int | None, lot: Lot, doses: int) -> int:
+    """The balance left once `doses` of the lot were taken by take()'s UPDATE (a saved dose runs it within the
+    statement that reads the person's doses, record_sql.history), or OutOfStock when there were too few."""
     if balance is None:
         raise OutOfStock(_("Out of stock: lot %(lot)s has fewer than %(n)s doses left here.")
                          % {"lot": lot.number, "n": doses})
