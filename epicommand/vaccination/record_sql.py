@@ -146,7 +146,7 @@ def history(person_id: int, *, opening: int | None = None, taking: tuple[int, in
                    f"{history_sql}")
             cursor.execute(sql, [*(v for _n, statement, _t, _v in parts for v in statement[1]), person_id])
             rows = cursor.fetchall()
-            if taking is not None:
+            if taking is not None and rows:  # no rows: no such person, and the caller refuses the dose
                 balance = rows[0][len(parts) - 1]
             rows = [row[len(parts):] for row in rows]
         else:
