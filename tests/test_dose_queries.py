@@ -11,7 +11,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from epicommand.core import rows
 from epicommand.core.models import AuditEvent
@@ -38,8 +38,8 @@ pytestmark = pytest.mark.django_db
 #   user with its place and unit          authentication (the session itself is read from the cache)
 #   session, person                       the jurisdiction module (a commune's area needs no query of its own)
 #   lots with their vaccine               the view (the rules of the day come from the cache)
-#   person locked with the session's status; doses and stored status read, and the stock taken, in one statement
-#   on PostgreSQL (two elsewhere)
+#   person locked with the session's status; doses and stored status read, the session's status read again
+#   under lock, and the stock taken, in one statement on PostgreSQL (three elsewhere)
 #   then the screening, dose, ledger row, vials, coverage status, coverage facts and audit event: one statement
 #   on PostgreSQL (record_sql.save_dose), seven elsewhere
 # (the session is renewed at most once a minute: in tests the minute stands still, see conftest.py)
@@ -47,7 +47,7 @@ WRITES_TOGETHER = 7
 
 
 def dose_post_statements() -> int:
-    return 7 if connection.vendor == "postgresql" else 7 + WRITES_TOGETHER
+    return 7 if connection.vendor == "postgresql" else 8 + WRITES_TOGETHER
 
 
 CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
@@ -219,7 +219,8 @@ def test_the_person_is_read_under_lock_with_the_sessions_status(world):
 
 def test_the_history_statement_opens_the_session_and_takes_the_dose(world):
     """record_sql.history reads the person's doses and, in the same statement on PostgreSQL, opens a planned
-    session and takes the dose from stock: the balance left, or None when too few doses are left."""
+    session, reads its status under lock and takes the dose from stock: the balance left, or None when too few
+    doses are left (and nothing is taken)."""
     pfizer = Product.objects.get(key="pfizer")
     session = world.vaccination.sessions["home"]
     Session.objects.filter(pk=session.pk).update(status=Session.Status.PLANNED)
@@ -228,33 +229,64 @@ def test_the_history_statement_opens_the_session_and_takes_the_dose(world):
     person = _person(world, "Lò Văn Lịch Sử")
     Dose.objects.create(person=person, product=pfizer, given_on=date(2021, 9, 1), number=1, historical=True)
     with transaction.atomic():
-        counted, doses, balance = record_sql.history(person.pk, opening=session.pk,
-                                                     taking=(station.pk, row.lot_id, 1))
-    assert (counted, doses, balance) == (
-        None, [PastDose(date(2021, 9, 1), "pfizer", "primary")], row.doses - 1)
+        read = record_sql.history(person.pk, session_id=session.pk, opening=True, taking=(station.pk, row.lot_id, 1))
+    assert read == record_sql.History(None, [PastDose(date(2021, 9, 1), "pfizer", "primary")], "open", row.doses - 1)
     assert Session.objects.get(pk=session.pk).status == Session.Status.OPEN
     assert stock.balance(station, row.lot) == row.doses - 1
     with transaction.atomic():
-        assert record_sql.history(person.pk, taking=(station.pk, row.lot_id, row.doses))[2] is None
-        assert record_sql.history(person.pk)[1:] == (doses, None)
+        assert record_sql.history(person.pk, session_id=session.pk, taking=(station.pk, row.lot_id, row.doses)
+                                  ).balance is None
+        assert record_sql.history(person.pk) == record_sql.History(None, read.doses, None, None)
     assert stock.balance(station, row.lot) == row.doses - 1  # nothing taken when too few are left
+    with transaction.atomic(), pytest.raises(Person.DoesNotExist):
+        record_sql.history(person.pk + 10_000, session_id=session.pk)
 
 
-def test_a_dose_the_rules_refuse_takes_nothing_from_stock_and_leaves_the_session_planned(nurse, world):
+def test_a_dose_the_rules_refuse_takes_nothing_from_stock_and_leaves_the_session_planned(world):
     """The stock is taken (and a planned session opened) before the rules are asked, in the statement that
     reads the doses: a refusal rolls both back, and the rules' reason comes before the stock's."""
     session = world.vaccination.sessions["home"]
     Session.objects.filter(pk=session.pk).update(status=Session.Status.PLANNED)
     session.refresh_from_db()
     station = session.site.organization
-    Stock.objects.filter(holder=station).update(doses=0)  # out of stock too: the rules still answer first
+    pfizer = Product.objects.get(key="pfizer")
+    vaccinator = world.user(Role.COMMUNE_STATION)
+    held = dict(Stock.objects.filter(holder=station).values_list("lot", "doses"))
+    ledger = Movement.objects.count()
     child = _person(world, "Lò Văn Nhỏ", timezone.localdate() - timedelta(days=365 * 3))
     with pytest.raises(services.Ineligible):
-        services.record_dose(actor=world.user(Role.COMMUNE_STATION), person=child, session=session,
-                             product=Product.objects.get(key="pfizer"))
+        services.record_dose(actor=vaccinator, person=child, session=session, product=pfizer)
     assert Session.objects.get(pk=session.pk).status == Session.Status.PLANNED
-    assert not Stock.objects.filter(holder=station, doses__gt=0).exists()
+    assert dict(Stock.objects.filter(holder=station).values_list("lot", "doses")) == held
+    assert Movement.objects.count() == ledger
+    # Out of stock too: the rules still answer first; then the stock's refusal, for a lot chosen or not.
+    lot = Lot.objects.get(pk=next(iter(held)))
+    Stock.objects.filter(holder=station).update(doses=0)
+    with pytest.raises(services.Ineligible):
+        services.record_dose(actor=vaccinator, person=child, session=session, product=pfizer, lot=lot)
     adult = _person(world, "Lò Văn Lớn")
-    with pytest.raises(stock.OutOfStock):
-        services.record_dose(actor=world.user(Role.COMMUNE_STATION), person=adult, session=session,
-                             product=Product.objects.get(key="pfizer"))
+    for chosen in (None, lot):
+        with pytest.raises(stock.OutOfStock):
+            services.record_dose(actor=vaccinator, person=adult, session=session, product=pfizer, lot=chosen)
+    assert not Dose.objects.filter(person__in=[child, adult]).exists()
+    assert Session.objects.get(pk=session.pk).status == Session.Status.PLANNED
+
+
+def test_a_session_closed_while_the_dose_waited_refuses_it(world, monkeypatch):
+    """The session's status is read again under lock with the doses (a closing may have come between the page
+    and the lock): a closed session refuses the dose and nothing is taken."""
+    session = world.vaccination.sessions["home"]
+    station = session.site.organization
+    held = dict(Stock.objects.filter(holder=station).values_list("lot", "doses"))
+    first_look = record_sql.lock_person
+
+    def closed_after_the_first_look(person_id, session_id):
+        locked = first_look(person_id, session_id)
+        Session.objects.filter(pk=session_id).update(status=Session.Status.CLOSED)
+        return locked
+
+    monkeypatch.setattr(record_sql, "lock_person", closed_after_the_first_look)
+    with translation.override("en"), pytest.raises(services.DoseRefused, match="This session is closed"):
+        services.record_dose(actor=world.user(Role.COMMUNE_STATION), person=_person(world, "Lò Văn Muộn"),
+                             session=session, product=Product.objects.get(key="pfizer"))
+    assert dict(Stock.objects.filter(holder=station).values_list("lot", "doses")) == held

@@ -117,20 +117,48 @@ class Counted:
     booster_on: date | None
 
 
-def history(person_id: int, *, opening: int | None = None, taking: tuple[int, int, int] | None = None
-            ) -> tuple[Counted | None, list[PastDose], int | None]:
+@dataclass(frozen=True)
+class History:
+    """What a saved dose reads after the person's lock (history())."""
+
+    counted: Counted | None  # where their stored coverage status counts them (None: no stored status)
+    doses: list[PastDose]  # their live doses
+    session_status: str | None  # the session's status, read under a share lock (None: not asked)
+    balance: int | None  # the stock left once the dose was taken; None: too few doses left, or none asked
+
+
+def history(person_id: int, *, session_id: int | None = None, opening: bool = False,
+            taking: tuple[int, int, int] | None = None) -> History:
     """The person's stored coverage status and live doses. Read after `lock_person`: a statement that waited
     for the lock would see the doses as they were before the wait.
 
-    With `opening`, the session of that id is opened first if it is still planned; with `taking` (holder,
-    lot, doses), then that many doses are taken from the holder's stock of the lot if at least that many are
-    there (take()): the third value is the balance left, None when there were too few (or nothing to take).
-    The caller decides on the doses read whether to go on, and rolls back what it took if not. On PostgreSQL
-    this is one statement, the writes as parts of a WITH that the SELECT reads in that order: rows are locked
-    person, session, stock, as closing a session locks them. Elsewhere one statement each."""
+    With `session_id`, the session is opened first if `opening` and it is still planned, then its status is
+    read under a share lock held to the end of the transaction (closing a session waits for the doses being
+    saved in it, and a dose waiting for a closing sees it closed); with `taking` (holder, lot, doses), then
+    that many doses are taken from the holder's stock of the lot if at least that many are there (take()).
+    The caller decides on what was read whether to go on, and rolls back what was written if not. On
+    PostgreSQL this is one statement, the writes and the lock as parts of a WITH that the SELECT reads in that
+    order once the person's row is found: rows are locked person, session, stock, as closing a session and
+    undoing a dose lock them. Elsewhere one statement each. Raises Person.DoesNotExist when the person has no
+    row (on PostgreSQL the parts would still have run, in no set order)."""
+    if (session_id is not None or taking is not None) and not connection.in_atomic_block:
+        raise ValueError("history() locks and takes only inside the transaction that records the dose")
     quote = connection.ops.quote_name
-    parts = [*([("so", _open_session(opening), "RETURNING 1", "count(*)")] if opening is not None else []),
-             *([("tk", _take(*taking), "RETURNING doses", "doses")] if taking is not None else [])]
+    lock = " FOR SHARE" if connection.features.has_select_for_update else ""
+    parts = []  # (name, SQL, parameters, what the WITH part returns)
+    reads = []  # (name, what the SELECT reads of the parts)
+    if session_id is not None and opening:
+        parts.append(("so", f"UPDATE {_table(Session)} SET status = %s WHERE id = %s AND status = %s",
+                      [Session.Status.OPEN.value, session_id, Session.Status.PLANNED.value], " RETURNING status"))
+    if session_id is not None:
+        parts.append(("ss", f"SELECT status FROM {_table(Session)} WHERE id = %s{lock}", [session_id], ""))
+        # The parts of a statement share one snapshot: the row this statement opened is not there for "ss" to
+        # lock (it is ours already), and its status is the one "so" returns.
+        reads.append(("ss", "COALESCE((SELECT status FROM so), (SELECT status FROM ss))" if opening
+                      else "(SELECT status FROM ss)"))
+    if taking is not None:
+        parts.append(("tk", *_take(*taking), " RETURNING doses"))
+        reads.append(("tk", "(SELECT doses FROM tk)"))
     history_sql = (f"vs.person_id, vs.commune_id, vs.age_group, vs.priority_group, vs.first_on, vs.primary_on, "
                    f"vs.booster_on, d.given_on, pr.{quote('key')}, d.kind "
                    f"FROM {_table(Person)} p "
@@ -138,25 +166,28 @@ def history(person_id: int, *, opening: int | None = None, taking: tuple[int, in
                    f"LEFT JOIN {_table(Dose)} d ON d.person_id = p.id AND d.undone_at IS NULL "
                    f"LEFT JOIN {_table(Product)} pr ON pr.id = d.product_id "
                    f"WHERE p.id = %s")
-    balance = None
+    found: dict[str, object] = {}
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and parts:
-            sql = (f"WITH {', '.join(f'{name} AS ({statement[0]} {tail})' for name, statement, tail, _v in parts)} "
-                   f"SELECT {''.join(f'(SELECT {value} FROM {name}), ' for name, _s, _t, value in parts)}"
-                   f"{history_sql}")
-            cursor.execute(sql, [*(v for _n, statement, _t, _v in parts for v in statement[1]), person_id])
+            sql = (f"WITH {', '.join(f'{name} AS ({part}{tail})' for name, part, _p, tail in parts)} "
+                   f"SELECT {''.join(f'{value}, ' for _name, value in reads)}{history_sql}")
+            cursor.execute(sql, [*(v for _n, _s, params, _t in parts for v in params), person_id])
             rows = cursor.fetchall()
-            if taking is not None and rows:  # no rows: no such person, and the caller refuses the dose
-                balance = rows[0][len(parts) - 1]
-            rows = [row[len(parts):] for row in rows]
+            if rows:
+                found = {name: value for (name, _value), value in zip(reads, rows[0], strict=False)}
+            rows = [row[len(reads):] for row in rows]
         else:
-            for name, statement, _tail, _value in parts:
+            for name, part, params, _tail in parts:
                 if name == "tk":
-                    balance = take(*taking)
+                    found[name] = take(*taking)
                 else:
-                    cursor.execute(*statement)
+                    cursor.execute(part, params)
+                    if name == "ss":
+                        found[name] = (cursor.fetchone() or [None])[0]
             cursor.execute(f"SELECT {history_sql}", [person_id])
             rows = cursor.fetchall()
+    if not rows:
+        raise Person.DoesNotExist
     counted = None
     doses: list[PastDose] = []
     for status_of, commune_id, group, priority, first_on, primary_on, booster_on, given_on, product, kind in rows:
@@ -164,12 +195,7 @@ def history(person_id: int, *, opening: int | None = None, taking: tuple[int, in
             counted = Counted(commune_id, group, priority, day(first_on), day(primary_on), day(booster_on))
         if given_on is not None:
             doses.append(PastDose(day(given_on), product, kind))
-    return counted, doses, balance
-
-
-def _open_session(session_id: int) -> tuple[str, list]:
-    return (f"UPDATE {_table(Session)} SET status = %s WHERE id = %s AND status = %s",
-            [Session.Status.OPEN.value, session_id, Session.Status.PLANNED.value])
+    return History(counted, doses, found.get("ss"), found.get("tk"))
 
 
 # ---- stock and vials ----------------------------------------------------------------------------------

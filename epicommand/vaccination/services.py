@@ -128,12 +128,15 @@ def record_dose(*, actor: User, person: Person, session: Session, product: Produ
         holder = session.site.organization
         lot, refusal = _lot_to_draw(holder, product, lot, on)
         # Read after the lock, so a dose saved a moment ago by the next table is seen; the same statement opens
-        # a planned session, then takes the dose from stock (both undone with the rest if the rules refuse).
-        # Session before stock: rows are locked in the order closing a session locks them (session, stock,
-        # vials), so a first dose and a closing at the same moment wait for each other, never deadlock.
-        previous, doses, balance = record_sql.history(
-            person.pk, opening=session.pk if session.status == Session.Status.PLANNED else None,
-            taking=None if refusal else (holder.pk, lot.pk, 1))
+        # a planned session, holds the session open until the dose is saved (a closing waits for it) and takes
+        # the dose from stock (all undone with the rest if the rules refuse). Session before stock: rows are
+        # locked in the order closing a session locks them (session, stock, vials), so a dose and a closing at
+        # the same moment wait for each other, never deadlock.
+        read = record_sql.history(person.pk, session_id=session.pk, opening=session.status == Session.Status.PLANNED,
+                                  taking=None if refusal else (holder.pk, lot.pk, 1))
+        if read.session_status == Session.Status.CLOSED:  # closed while this dose waited for it
+            raise DoseRefused(_("This session is closed."))
+        previous, doses = read.counted, read.doses
         candidate = Candidate(birth_date=locked.birth_date, birth_year=locked.birth_year, doses=tuple(doses),
                               pregnant=locked.pregnant)
         verdict = rules.check(candidate, product.key)
@@ -142,7 +145,7 @@ def record_dose(*, actor: User, person: Person, session: Session, product: Produ
             raise Ineligible(verdict)
         if refusal:
             raise refusal
-        balance = stock.taken(balance, lot, 1)
+        balance = stock.taken(read.balance, lot, 1)
         kind = DoseKind.BOOSTER if verdict.kind == "booster" else DoseKind.PRIMARY
         dose = Dose(
             person=person, product=product, lot=lot, lot_number=lot.number, given_on=on, number=verdict.dose_number,
