@@ -564,26 +564,9 @@ def measured_cpu(spec: dict, run) -> tuple[dict, dict]:
                     "all_in_ms": round((server_s + db_s) * 1000 / n, 2)}
 
 
-def _cookies(response, jar: dict) -> None:
-    for header in response.headers.get_all("Set-Cookie") or []:
-        name, _, rest = header.partition("=")
-        jar[name.strip()] = rest.split(";", 1)[0]
-
-
-def _request(port: int, method: str, path: str, jar: dict | None = None, body: dict | None = None):
-    conn = HTTPConnection("127.0.0.1", port, timeout=60)
-    headers = {"Host": "127.0.0.1", "Connection": "close"}
-    if jar:
-        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in jar.items())
-    data = None
-    if body is not None:
-        data = urlencode(body)
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-    conn.request(method, path, body=data, headers=headers)
-    response = conn.getresponse()
-    content = response.read()
-    conn.close()
-    return response, content
+def _header(head: bytes, name: str) -> list[str]:
+    """The values of a header of an answer's head (read by _send)."""
+    return [value.decode() for value in re.findall(rb"\r\n" + name.encode() + rb": ([^\r]*)", head, re.IGNORECASE)]
 
 
 def _prepared(method: str, path: str, jar: dict | None = None, body: dict | None = None) -> bytes:
@@ -614,14 +597,20 @@ def _send(port: int, request: bytes) -> tuple[int, bytes, bytes]:
 
 def login(port: int, path: str, username: str, password: str) -> dict:
     jar: dict = {}
-    response, content = _request(port, "GET", path, jar)
-    _cookies(response, jar)
+
+    def keep_cookies(head: bytes) -> None:
+        for cookie in _header(head, "Set-Cookie"):
+            name, _, rest = cookie.partition("=")
+            jar[name.strip()] = rest.split(";", 1)[0]
+
+    _status, head, content = _send(port, _prepared("GET", path))
+    keep_cookies(head)
     token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', content).group(1).decode()
-    response, _content = _request(port, "POST", path, jar, {"username": username, "password": password,
-                                                            "csrfmiddlewaretoken": token})
-    _cookies(response, jar)
-    if response.status != 302 or "sessionid" not in jar:
-        raise RuntimeError(f"login of {username} failed: {response.status}")
+    status, head, _content = _send(port, _prepared("POST", path, jar, {
+        "username": username, "password": password, "csrfmiddlewaretoken": token}))
+    keep_cookies(head)
+    if status != 302 or "sessionid" not in jar:
+        raise RuntimeError(f"login of {username} failed: {status}")
     return jar
 
 
@@ -691,8 +680,7 @@ def load_worker(spec_file: str) -> None:
 
     def dose(item) -> tuple[bool, str]:
         status, head, content = _send(port, posts[item])
-        found = re.search(rb"\r\nLocation: ([^\r]*)", head, re.IGNORECASE)
-        location = found.group(1).decode() if found else ""
+        location = next(iter(_header(head, "Location")), "")
         if status == 302 and "/vaccination/doses/" in location:
             return True, ""
         text = re.sub(rb"\s+", b" ", re.sub(rb"<[^>]+>", b" ", content)).decode(errors="replace")
@@ -700,7 +688,7 @@ def load_worker(spec_file: str) -> None:
         return False, f"{status} {location} {found.group(0) if found else text[:200]}"
 
     warm = drive(port, list(range(20)), 2, baseline)
-    base, base_cpu = measured_cpu(spec, lambda: drive(port, list(range(len(work))), spec["clients"], baseline))
+    base, base_cpu = measured_cpu(spec, lambda: drive(port, list(range(len(posts))), spec["clients"], baseline))
     doses, doses_cpu = measured_cpu(spec, lambda: drive(port, list(range(len(posts))), spec["clients"], dose))
     base["cpu_per_request"], doses["cpu_per_request"] = base_cpu, doses_cpu
     print(json.dumps({"warmup": warm["requests"], "baseline": base, "doses": doses, "next_offset": g,

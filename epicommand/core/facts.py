@@ -11,6 +11,8 @@ from collections.abc import Iterable, Sequence
 
 from django.db import connection, models
 
+from .rows import current
+
 
 def add_to_facts(model: type[models.Model], *, keys: Sequence[str], counts: Sequence[str],
                  rows: Iterable[Sequence]) -> None:
@@ -26,8 +28,6 @@ def facts_upsert(model: type[models.Model], *, keys: Sequence[str], counts: Sequ
                  rows: Iterable[Sequence]) -> tuple[str, list] | None:
     """The upsert of add_to_facts() as SQL and parameters (None: no rows), for a caller that runs it within a
     statement of its own (the saved dose writes everything in one)."""
-    from .rows import current
-
     db = current()
     fields = [model._meta.get_field(name) for name in (*keys, *counts)]
     values = [[field.get_db_prep_value(value, db) for field, value in zip(fields, row, strict=True)]

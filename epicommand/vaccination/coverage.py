@@ -4,7 +4,7 @@
 the status of the people touched, and moves their contributions in `CoverageDay` from the old stage days
 to the new. Recording a dose, the busiest of them, takes the same restatement from `restated()` and writes it
 with the dose (record_sql.save_dose). `rebuild()` recomputes everything from the doses and the register;
-`tests/test_coverage.py` checks that both give the same tables.
+`tests/test_dose_services.py` checks that both give the same tables.
 
 Stages, under the rules in force on the day of computing (eligibility.Rules):
 - first: the day of the first dose;

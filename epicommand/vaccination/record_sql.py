@@ -144,21 +144,10 @@ def history(person_id: int, *, session_id: int | None = None, opening: bool = Fa
     if (session_id is not None or taking is not None) and not connection.in_atomic_block:
         raise ValueError("history() locks and takes only inside the transaction that records the dose")
     quote = connection.ops.quote_name
+    opened = (f"UPDATE {_table(Session)} SET status = %s WHERE id = %s AND status = %s",
+              [Session.Status.OPEN.value, session_id, Session.Status.PLANNED.value])
     lock = " FOR SHARE" if connection.features.has_select_for_update else ""
-    parts = []  # (name, SQL, parameters, what the WITH part returns)
-    reads = []  # (name, what the SELECT reads of the parts)
-    if session_id is not None and opening:
-        parts.append(("so", f"UPDATE {_table(Session)} SET status = %s WHERE id = %s AND status = %s",
-                      [Session.Status.OPEN.value, session_id, Session.Status.PLANNED.value], " RETURNING status"))
-    if session_id is not None:
-        parts.append(("ss", f"SELECT status FROM {_table(Session)} WHERE id = %s{lock}", [session_id], ""))
-        # The parts of a statement share one snapshot: the row this statement opened is not there for "ss" to
-        # lock (it is ours already), and its status is the one "so" returns.
-        reads.append(("ss", "COALESCE((SELECT status FROM so), (SELECT status FROM ss))" if opening
-                      else "(SELECT status FROM ss)"))
-    if taking is not None:
-        parts.append(("tk", *_take(*taking), " RETURNING doses"))
-        reads.append(("tk", "(SELECT doses FROM tk)"))
+    status = (f"SELECT status FROM {_table(Session)} WHERE id = %s{lock}", [session_id])
     history_sql = (f"vs.person_id, vs.commune_id, vs.age_group, vs.priority_group, vs.first_on, vs.primary_on, "
                    f"vs.booster_on, d.given_on, pr.{quote('key')}, d.kind "
                    f"FROM {_table(Person)} p "
@@ -166,26 +155,39 @@ def history(person_id: int, *, session_id: int | None = None, opening: bool = Fa
                    f"LEFT JOIN {_table(Dose)} d ON d.person_id = p.id AND d.undone_at IS NULL "
                    f"LEFT JOIN {_table(Product)} pr ON pr.id = d.product_id "
                    f"WHERE p.id = %s")
-    found: dict[str, object] = {}
+    session_status = balance = None
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and parts:
-            sql = (f"WITH {', '.join(f'{name} AS ({part}{tail})' for name, part, _p, tail in parts)} "
-                   f"SELECT {''.join(f'{value}, ' for _name, value in reads)}{history_sql}")
-            cursor.execute(sql, [*(v for _n, _s, params, _t in parts for v in params), person_id])
-            rows = cursor.fetchall()
-            if rows:
-                found = {name: value for (name, _value), value in zip(reads, rows[0], strict=False)}
-            rows = [row[len(reads):] for row in rows]
-        else:
-            for name, part, params, _tail in parts:
-                if name == "tk":
-                    found[name] = take(*taking)
-                else:
-                    cursor.execute(part, params)
-                    if name == "ss":
-                        found[name] = (cursor.fetchone() or [None])[0]
+        if connection.vendor != "postgresql" or (session_id is None and taking is None):
+            if session_id is not None:
+                if opening:
+                    cursor.execute(*opened)
+                cursor.execute(*status)
+                session_status = (cursor.fetchone() or [None])[0]
+            if taking is not None:
+                balance = take(*taking)
             cursor.execute(f"SELECT {history_sql}", [person_id])
             rows = cursor.fetchall()
+        else:
+            parts, reads = [], []  # the parts of the WITH; what the SELECT reads of them, in that order
+            if session_id is not None:
+                if opening:
+                    parts.append(("so", opened, " RETURNING status"))
+                parts.append(("ss", status, ""))
+                # The parts of a statement share one snapshot: the row this statement opened is not there for
+                # "ss" to lock (it is ours already), and its status is the one "so" returns.
+                reads.append("COALESCE((SELECT status FROM so), (SELECT status FROM ss))" if opening
+                             else "(SELECT status FROM ss)")
+            if taking is not None:
+                parts.append(("tk", _take(*taking), " RETURNING doses"))
+                reads.append("(SELECT doses FROM tk)")
+            with_sql, params = _with(parts)
+            cursor.execute(f"{with_sql} SELECT {''.join(f'{read}, ' for read in reads)}{history_sql}",
+                           [*params, person_id])
+            rows = cursor.fetchall()
+            if rows:  # the session's status first, the balance last
+                session_status = rows[0][0] if session_id is not None else None
+                balance = rows[0][len(reads) - 1] if taking is not None else None
+            rows = [row[len(reads):] for row in rows]
     if not rows:
         raise Person.DoesNotExist
     counted = None
@@ -195,7 +197,7 @@ def history(person_id: int, *, session_id: int | None = None, opening: bool = Fa
             counted = Counted(commune_id, group, priority, day(first_on), day(primary_on), day(booster_on))
         if given_on is not None:
             doses.append(PastDose(day(given_on), product, kind))
-    return History(counted, doses, found.get("ss"), found.get("tk"))
+    return History(counted, doses, session_status, balance)
 
 
 # ---- stock and vials ----------------------------------------------------------------------------------
@@ -279,6 +281,13 @@ def _facts(deltas: Iterable[tuple[tuple[int, date, str, str, str], int]]) -> dic
             "rows": [(*key, delta) for key, delta in deltas]}
 
 
+def _with(parts: list[tuple[str, tuple[str, list], str]]) -> tuple[str, list]:
+    """The WITH clause of statements run as the parts of one (PostgreSQL): (name, (SQL, parameters), what the
+    part returns), and its parameters in order."""
+    sql = ", ".join(f"{name} AS ({statement}{tail})" for name, (statement, _params), tail in parts)
+    return f"WITH {sql}", [value for _name, (_statement, params), _tail in parts for value in params]
+
+
 # ---- the saved dose, written at once -------------------------------------------------------------------
 
 def save_dose(*, screening: Screening, dose: Dose, movement: Movement, vials: tuple[int, int, int], status,
@@ -322,11 +331,10 @@ def save_dose(*, screening: Screening, dose: Dose, movement: Movement, vials: tu
              ("v", vial, " RETURNING 1"),
              ("st", status_row, " RETURNING 1"),
              *([("f", facts, "")] if facts is not None else [])]
-    sql = (f"WITH {', '.join(f'{name} AS ({statement[0]}{tail})' for name, statement, tail in parts)} "
-           f"SELECT (SELECT id FROM sc), (SELECT id FROM d), (SELECT id FROM m), (SELECT id FROM a), "
-           f"(SELECT count(*) FROM v), (SELECT count(*) FROM st)")
+    with_sql, params = _with(parts)
     screening_id, dose_id, movement_id, event_id, counted, _status = fetch_one(
-        sql, [value for _name, statement, _tail in parts for value in statement[1]])
+        f"{with_sql} SELECT (SELECT id FROM sc), (SELECT id FROM d), (SELECT id FROM m), (SELECT id FROM a), "
+        f"(SELECT count(*) FROM v), (SELECT count(*) FROM st)", params)
     saved(screening, screening_id)
     dose.screening = screening
     saved(dose, dose_id)
