@@ -39,6 +39,8 @@ run: install assets messages
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py load_places --province $(PROVINCE)
 	$(PY) manage.py seed_demo --people $(DEMO_PEOPLE)
+	@# The demo prints certificates: a signing key of its own under var/ (production creates it once, by hand).
+	$(PY) manage.py certificate_keys --create --if-missing > /dev/null
 	$(PY) manage.py collectstatic --noinput -v 0
 	@PORT=$(PORT) PY=$(PY) bash scripts/serve.sh
 

@@ -2,6 +2,8 @@
 # Starts the web server and the task worker side by side; Ctrl-C stops both.
 set -uo pipefail
 : "${PORT:=8000}" "${PY:=.venv/bin/python}"
+# A demo server has no SMS gateway or Zalo account: their messages are printed here instead of failing.
+export EPICOMMAND_NOTIFY_CONSOLE_FALLBACK="${EPICOMMAND_NOTIFY_CONSOLE_FALLBACK:-1}"
 pids=()
 stop() { trap - INT TERM EXIT; kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; }
 trap stop INT TERM EXIT

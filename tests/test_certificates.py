@@ -16,6 +16,7 @@ import pytest
 import segno
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import translation
 
@@ -272,3 +273,16 @@ def test_command_creates_prints_and_refuses_to_overwrite(settings, tmp_path):
     again = io.StringIO()
     Command(stdout=again, stderr=io.StringIO()).handle()
     assert again.getvalue() == printed
+
+
+def test_make_run_creates_the_key_once_and_keeps_it(settings, tmp_path):
+    # `make run` asks for a key on every start: the first creates it, the next ones keep it as it is.
+    path = tmp_path / "certificate_key.pem"
+    settings.EPICOMMAND_CERTIFICATE_KEY = path
+    first = io.StringIO()
+    call_command("certificate_keys", "--create", "--if-missing", stdout=first, stderr=io.StringIO())
+    original = path.read_bytes()
+    second, said = io.StringIO(), io.StringIO()
+    call_command("certificate_keys", "--create", "--if-missing", stdout=second, stderr=said)
+    assert path.read_bytes() == original
+    assert second.getvalue() == first.getvalue() and said.getvalue() == ""

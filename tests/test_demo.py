@@ -6,6 +6,7 @@ from django.core.management import call_command
 from epicommand.core.demo import ACCOUNTS
 from epicommand.core.models import Organization, User
 from epicommand.core.roles import Role
+from epicommand.notify import channels
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +23,11 @@ def test_seed_demo_makes_one_account_per_role_and_is_idempotent(tmp_path, settin
     for username, *_ in ACCOUNTS:
         user = User.objects.get(username=username)
         assert user.check_password(password) and user.jurisdiction_place is not None
+    # Alerts and reminders addressed to demo units and staff have somewhere to go (and nowhere real).
+    for contact in [*Organization.objects.all(), *users.exclude(username=ACCOUNTS[0][0])]:
+        channels.get("sms").check_address(contact.phone)
+        channels.get("email").check_address(contact.email)
+        assert contact.email.endswith(".invalid")
     call_command("seed_demo")
     assert (User.objects.filter(username__startswith="demo.").count(), Organization.objects.count()) == (9, orgs)
     assert "demo.tramyte" in capsys.readouterr().out

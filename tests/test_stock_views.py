@@ -237,6 +237,21 @@ def test_allocation_screens_are_the_provinces(nurse_client, world):
     assert nurse_client.get(reverse("vaccination:allocation", args=[world.vaccination.plan.pk])).status_code == 404
 
 
+def test_a_plan_with_nothing_to_send_says_where_to_start(officer_client, world):
+    officer, cdc = world.user(Role.HEALTH_OFFICER), world.vaccination.cdc
+    Stock.objects.filter(holder=cdc).update(doses=0)
+    page = officer_client.get(reverse("vaccination:allocation_new"))
+    assert not page.context["form"].fields["source"].queryset.exists()
+    assert gettext("None of the units you keep holds vaccine now. Record the lots that arrived first.") in text(page)
+    assert f'href="{reverse("vaccination:receive")}"' in text(page)
+    stock_services.receive_lot(actor=officer, holder=cdc, product=Product.objects.get(key="pfizer"), number="P-0",
+                               doses_per_vial=6, doses=60, expiry=timezone.localdate() + timedelta(days=60),
+                               source="covax")
+    page = officer_client.get(reverse("vaccination:allocation_new"))
+    assert list(page.context["form"].fields["source"].queryset) == [cdc] and not page.context["notice"]
+    assert 'data-testid="form-notice"' not in text(page)
+
+
 def test_an_officer_creates_edits_and_dispatches_a_plan(officer_client, world):
     officer, cdc = world.user(Role.HEALTH_OFFICER), world.vaccination.cdc
     pfizer = Product.objects.get(key="pfizer")

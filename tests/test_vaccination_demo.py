@@ -9,15 +9,19 @@ from datetime import date, timedelta
 import pytest
 from django.core.management import call_command
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Max, Min, Sum
+from django.utils import timezone
 
 from epicommand.core import demo as core_demo
 from epicommand.core.models import Organization, Place
 from epicommand.people.demo import seed_population
 from epicommand.people.models import Person
+from epicommand.vaccination import stock, stock_reports
 from epicommand.vaccination.demo import (
     CHILD_START,
+    DELIVERY_VIALS,
     END,
+    IN_TRANSIT_VIALS,
     SECOND,
     START,
     TEEN_START,
@@ -28,7 +32,9 @@ from epicommand.vaccination.demo import (
 )
 from epicommand.vaccination.models import (
     CoverageDay,
+    Dispatch,
     Dose,
+    Lot,
     Movement,
     Product,
     Session,
@@ -125,6 +131,16 @@ def test_the_ledger_balances_and_a_nurse_can_start_today(seeded):
     for row in Stock.objects.all():
         ledger = Movement.objects.filter(holder=row.holder, lot=row.lot).aggregate(n=Sum("doses"))["n"]
         assert ledger == row.doses
+    # The historical ledger is dated when it happened: a station's use of a lot on the day of its last dose of
+    # it, the lot's arrival before its first; so today's rate of use is today's alone.
+    last = {(org, lot): day for org, lot, day in Dose.all_objects.values_list("organization_id", "lot_id")
+            .annotate(day=Max("given_on")).values_list("organization_id", "lot_id", "day")}
+    for movement in Movement.objects.filter(lot_id__in=historical_lots, kind=Movement.Kind.ADMINISTERED):
+        assert timezone.localtime(movement.at).date() == last[(movement.holder_id, movement.lot_id)]
+    first = dict(Dose.all_objects.values_list("lot_id").annotate(day=Min("given_on")))
+    for movement in Movement.objects.filter(lot_id__in=historical_lots, kind=Movement.Kind.RECEIPT):
+        assert timezone.localtime(movement.at).date() < first[movement.lot_id]
+    assert not stock_reports.use(Movement.objects.all(), timezone.localdate())  # seeded now, used long ago
     # Every station's site has an open session today and Pfizer in stock.
     pfizer = Product.objects.get(key="pfizer")
     stations = Organization.objects.filter(kind=Organization.Kind.COMMUNE_STATION, place__parent=_province())
@@ -134,6 +150,14 @@ def test_the_ledger_balances_and_a_nurse_can_start_today(seeded):
         assert lots_available(station, pfizer, ON)
     unit = Organization.objects.get(kind=Organization.Kind.VACCINATION_SITE, place__parent=_province())
     assert Session.objects.filter(site__organization=unit, date=ON, status=Session.Status.OPEN).exists()
+    # Today's delivery: the CDC holds vials to allocate, and a dispatch is on its way to every station.
+    cdc = Organization.objects.get(kind=Organization.Kind.CDC, place=_province())
+    delivered = Lot.objects.get(number__endswith="D", product=pfizer)
+    assert stock.balance(cdc, delivered) == DELIVERY_VIALS * delivered.doses_per_vial
+    on_the_way = Dispatch.objects.filter(lot=delivered, status=Dispatch.Status.SENT)
+    assert sorted(on_the_way.values_list("recipient_id", flat=True)) == sorted(s.pk for s in stations)
+    assert {d.doses for d in on_the_way} == {IN_TRANSIT_VIALS * delivered.doses_per_vial}
+    assert not Stock.objects.filter(lot=delivered).exclude(holder=cdc).exists()  # not theirs until confirmed
 
 
 def test_rebuilt_coverage_agrees_with_the_doses(seeded):

@@ -47,6 +47,12 @@ ACCOUNTS = [
 ]
 
 
+def _contact(n: int, name: str) -> dict[str, str]:
+    """A demo unit's or account's phone and e-mail, so the alerts addressed to them show as sent. The numbers
+    belong to nobody (0900 000 0xx) and the addresses end in .invalid, which no mail ever reaches."""
+    return {"phone": f"09000000{n:02d}", "email": f"{name}@demo.epicommand.invalid"}
+
+
 def _commune(province: Place, short: str) -> Place:
     return Place.objects.get(parent=province, short_name=short)
 
@@ -64,17 +70,19 @@ def seed(province_code: str, password: str) -> list[tuple[str, str]]:
         place = _commune(province, commune) if commune else province
         full_name = name if commune else f"{name} {province.short_name}"
         org = Organization.objects.filter(name=full_name, place=place).first()
-        orgs[key] = org or create_organization(actor=chief, name=full_name, kind=kind, place=place, tier=tier)
-    for commune in Place.objects.filter(parent=province).order_by("code"):
+        orgs[key] = org or create_organization(actor=chief, name=full_name, kind=kind, place=place, tier=tier,
+                                               **_contact(len(orgs), key))
+    for n, commune in enumerate(Place.objects.filter(parent=province).order_by("code"), start=len(ORGANIZATIONS)):
         name = f"Trạm Y tế {commune.name[0].lower()}{commune.name[1:]}"
         if not Organization.objects.filter(kind=K.COMMUNE_STATION, place=commune).exists():
-            create_organization(actor=chief, name=name, kind=K.COMMUNE_STATION, place=commune)
+            create_organization(actor=chief, name=name, kind=K.COMMUNE_STATION, place=commune,
+                                **_contact(n, f"tramyte.{commune.code}"))
     if chief.organization_id is None:
         chief.organization = orgs["command"]
         chief.save(update_fields=["organization"])
         audit.record(actor=None, action=AuditEvent.Action.UPDATE, obj=chief, reason="seed_demo",
                      changes={"organization": [None, str(orgs["command"])]})
-    for username, role, full_name, org_key, commune in ACCOUNTS[1:]:
+    for n, (username, role, full_name, org_key, commune) in enumerate(ACCOUNTS[1:], start=90):
         if User.objects.filter(username=username).exists():
             continue
         place = None
@@ -83,7 +91,7 @@ def seed(province_code: str, password: str) -> list[tuple[str, str]]:
         elif commune:
             place = _commune(province, commune)
         create_account(actor=chief, username=username, password=password, role=role, place=place,
-                       organization=orgs[org_key], full_name=full_name)
+                       organization=orgs[org_key], full_name=full_name, **_contact(n, username))
     return [(u, Role(r).label) for u, r, *_ in ACCOUNTS]
 
 

@@ -10,7 +10,9 @@
   the rest of each opened vial discarded, all through `stock.move()` (aggregated per station and lot: one
   movement per kind, not one per dose, so the ledger stays small and every balance ends at zero);
 - today's open session at every site with a little current stock (Pfizer, Moderna), so a nurse can
-  vaccinate as soon as `make run` is up.
+  vaccinate as soon as `make run` is up;
+- today's Pfizer delivery at the CDC: most of it waiting for an officer's allocation plan, a few vials
+  already on their way to every commune station, whose staff confirm receipt.
 
 The historical campaign, as Lai Châu lived it:
 - adults (18+ in July 2021) from mid-July 2021, most first doses in autumn 2021: AstraZeneca and Vero Cell
@@ -38,6 +40,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from epicommand.core import audit
@@ -58,6 +61,9 @@ BOOSTER_START = date(2022, 1, 5)
 SECOND_BOOSTER_START = date(2022, 7, 1)
 BATCH = 50_000  # dose rows per COPY / executemany
 CURRENT_STOCK = {"pfizer": 120, "moderna": 60}  # doses each site's unit holds today (whole vials)
+# Today's delivery from the Ministry, at the CDC: vials for an officer to allocate, and a dispatch on its way to
+# each commune station for the station to confirm.
+DELIVERY_VIALS, IN_TRANSIT_VIALS = 300, 10
 
 # Short codes in lot numbers, as printed on the vials' labels.
 LOT_PREFIX = {"astrazeneca": "A", "vero_cell": "2021", "pfizer": "FK", "moderna": "0"}
@@ -303,6 +309,7 @@ def seed_vaccination(*, seed: int, on: date, doses_per_person: float | None = No
             result.update(_history(seed=seed, on=on, doses_per_person=doses_per_person, cdc=cdc, stations=stations,
                                    sites=sites, progress=progress))
         result["sessions"] = _today(seed=seed, on=on, cdc=cdc, sites=list(sites.values()))
+        result["delivery"] = _delivery(seed=seed, on=on, cdc=cdc, stations=list(stations.values()))
         result["sites"] = len(sites)
     if result["doses"]:
         result["coverage"] = coverage.rebuild(on=on)
@@ -331,6 +338,7 @@ def _history(*, seed: int, on: date, doses_per_person: float | None, cdc: Organi
     zone = timezone.get_current_timezone()
     days: dict[int, tuple] = {}  # ordinal → (date, adapted date, adapted 'recorded at', year)
     used: Counter = Counter()  # (station id, lot id) → doses given
+    spans: dict[tuple[int, int], tuple[int, int]] = {}  # (station id, lot id) → first and last day given (ordinals)
     pending: list[tuple] = []
     written = vaccinated = 0
     previous = None
@@ -344,6 +352,8 @@ def _history(*, seed: int, on: date, doses_per_person: float | None, cdc: Organi
         site = sites[station.pk]
         lot = lots.get(planned.product, info[3])
         used[(station.pk, lot.pk)] += 1
+        first, last = spans.get((station.pk, lot.pk), (planned.day, planned.day))
+        spans[(station.pk, lot.pk)] = (min(first, planned.day), max(last, planned.day))
         pending.append((planned.person_id, lot.product_id, lot.pk, lot.number, info[1], planned.number,
                         planned.kind, site.pk, site.name, station.pk, "[]", "", True, "[]", info[2]))
         if planned.person_id != previous:
@@ -357,7 +367,7 @@ def _history(*, seed: int, on: date, doses_per_person: float | None, cdc: Organi
                 progress(written)
     insert_rows(Dose, DOSE_FIELDS, pending)
     written += len(pending)
-    _ledger(cdc, {s.pk: s for s in stations.values()}, lots, used)
+    _ledger(cdc, {s.pk: s for s in stations.values()}, lots, used, spans)
     audit.record(actor=None, action=AuditEvent.Action.CREATE, object_type="vaccination.dose",
                  object_repr=f"{written} historical demo doses", reason="seed_demo",
                  changes={"doses": [None, written], "people": [None, vaccinated], "seed": [None, seed]})
@@ -365,33 +375,53 @@ def _history(*, seed: int, on: date, doses_per_person: float | None, cdc: Organi
             "register": len(people)}
 
 
-def _ledger(cdc: Organization, stations: dict[int, Organization], lots: _Lots, used: Counter) -> None:
+def _ledger(cdc: Organization, stations: dict[int, Organization], lots: _Lots, used: Counter,
+            spans: dict[tuple[int, int], tuple[int, int]]) -> None:
     """The stock story behind the historical doses, per lot: the CDC received what the stations needed
-    in whole vials, dispatched it, the stations gave the doses and discarded the rest of the last vial."""
+    in whole vials, dispatched it, the stations gave the doses and discarded the rest of the last vial.
+    Each movement is dated when it happened (receipt and dispatch the day before a station's first dose of the
+    lot, use and discard on its last), so the rate of use and the days of stock left read today's use only."""
     by_lot: dict[int, Lot] = {lot.pk: lot for lot in lots.found.values()}
     sent: dict[tuple[int, int], int] = {
         key: math.ceil(n / by_lot[key[1]].doses_per_vial) * by_lot[key[1]].doses_per_vial for key, n in used.items()}
     received: Counter = Counter()
     for (_station, lot_id), doses in sent.items():
         received[lot_id] += doses
+    zone = timezone.get_current_timezone()
+
+    def at(day: int, hour: int) -> datetime:
+        return timezone.make_aware(datetime.combine(date.fromordinal(day), time(hour)), zone)
+
+    dated: dict[datetime, list[int]] = {}  # when → the movements written then
     for lot_id in sorted(received):
-        stock.move(holder=cdc, lot=by_lot[lot_id], doses=received[lot_id], kind=Movement.Kind.RECEIPT, by=None,
-                   note="demo")
-    now = timezone.now()
-    for station_id, lot_id in sorted(sent):
+        first = min(spans[key][0] for key in sent if key[1] == lot_id)
+        receipt = stock.move(holder=cdc, lot=by_lot[lot_id], doses=received[lot_id], kind=Movement.Kind.RECEIPT,
+                             by=None, note="demo")
+        dated.setdefault(at(first - 1, 8), []).append(receipt.pk)
+    # In the order they were sent, so each lot's balances after every movement follow one another in time.
+    for station_id, lot_id in sorted(sent, key=lambda key: (spans[key][0], key)):
         station, lot, doses = stations[station_id], by_lot[lot_id], sent[(station_id, lot_id)]
+        first, last = spans[(station_id, lot_id)]
         dispatch = Dispatch.objects.create(sender=cdc, recipient=station, lot=lot, doses=doses,
-                                           status=Dispatch.Status.RECEIVED, received_doses=doses, received_at=now,
-                                           note="demo")
+                                           status=Dispatch.Status.RECEIVED, received_doses=doses,
+                                           received_at=at(first - 1, 15), note="demo")
         reference = f"dispatch:{dispatch.pk}"
-        stock.move(holder=cdc, lot=lot, doses=-doses, kind=Movement.Kind.DISPATCH_OUT, by=None, reference=reference)
-        stock.move(holder=station, lot=lot, doses=doses, kind=Movement.Kind.DISPATCH_IN, by=None, reference=reference)
+        moved = [stock.move(holder=cdc, lot=lot, doses=-doses, kind=Movement.Kind.DISPATCH_OUT, by=None,
+                            reference=reference),
+                 stock.move(holder=station, lot=lot, doses=doses, kind=Movement.Kind.DISPATCH_IN, by=None,
+                            reference=reference)]
+        dated.setdefault(at(first - 1, 15), []).extend(m.pk for m in moved)
         given = used[(station_id, lot_id)]
-        stock.move(holder=station, lot=lot, doses=-given, kind=Movement.Kind.ADMINISTERED, by=None,
-                   note="historical doses")
+        moved = [stock.move(holder=station, lot=lot, doses=-given, kind=Movement.Kind.ADMINISTERED, by=None,
+                            note="historical doses")]
         if doses > given:
-            stock.move(holder=station, lot=lot, doses=given - doses, kind=Movement.Kind.WASTED, by=None,
-                       reason=Movement.Waste.OPEN_VIAL, note="historical doses")
+            moved.append(stock.move(holder=station, lot=lot, doses=given - doses, kind=Movement.Kind.WASTED, by=None,
+                                    reason=Movement.Waste.OPEN_VIAL, note="historical doses"))
+        dated.setdefault(at(last, 17), []).extend(m.pk for m in moved)
+    for when, pks in dated.items():
+        Movement.objects.filter(pk__in=pks).update(at=when)
+    Dispatch.objects.filter(note="demo", status=Dispatch.Status.RECEIVED, lot__in=list(by_lot)).update(
+        sent_at=F("received_at"))
 
 
 def _today(*, seed: int, on: date, cdc: Organization, sites: list[Site]) -> int:
@@ -428,3 +458,23 @@ def _today(*, seed: int, on: date, cdc: Organization, sites: list[Site]) -> int:
             stock.move(holder=unit, lot=lot, doses=doses, kind=Movement.Kind.DISPATCH_IN, by=None,
                        reference=reference)
     return opened
+
+
+def _delivery(*, seed: int, on: date, cdc: Organization, stations: list[Organization]) -> int:
+    """Today's Pfizer delivery, received once by the CDC: some vials sent on to every station (in transit until
+    the station confirms), the rest held for allocation. Returns the doses received (0 when already there)."""
+    product = Product.objects.get(key="pfizer")
+    number = f"{LOT_PREFIX['pfizer']}{on.year % 100}{random.Random(f'delivery:{seed}').randint(10000, 99999)}D"
+    lot, created = Lot.objects.get_or_create(product=product, number=number, defaults={
+        "expiry": on + timedelta(days=180), "doses_per_vial": product.doses_per_vial, "source": "ministry"})
+    if not created:
+        return 0
+    per_station = IN_TRANSIT_VIALS * lot.doses_per_vial
+    received = DELIVERY_VIALS * lot.doses_per_vial + per_station * len(stations)
+    stock.move(holder=cdc, lot=lot, doses=received, kind=Movement.Kind.RECEIPT, by=None, note="demo",
+               reference="source:ministry")
+    for station in stations:
+        dispatch = Dispatch.objects.create(sender=cdc, recipient=station, lot=lot, doses=per_station, note="demo")
+        stock.move(holder=cdc, lot=lot, doses=-per_station, kind=Movement.Kind.DISPATCH_OUT, by=None,
+                   reference=f"dispatch:{dispatch.pk}")
+    return received

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -199,8 +200,12 @@ def allocation_new(request):
             messages.success(request, _("Allocation plan created from each commune's coverage gap. Check the "
                                         "lines, then dispatch."))
             return redirect("vaccination:allocation", pk=plan.pk)
-    return _page(request, "vaccination/stock/form.html", {"form": form, "title": _("New allocation plan"),
-                                                           "submit": _("Suggest an allocation")})
+    # With nothing to send, say so and where to start, rather than leave an empty list to puzzle over.
+    notice = ("" if form.fields["source"].queryset.exists()
+              else _("None of the units you keep holds vaccine now. Record the lots that arrived first."))
+    return _page(request, "vaccination/stock/form.html", {
+        "form": form, "title": _("New allocation plan"), "submit": _("Suggest an allocation"), "notice": notice,
+        "notice_link": (reverse("vaccination:receive"), _("Receive a lot")) if notice else None})
 
 
 def _posted_lines(request) -> dict[int, int]:

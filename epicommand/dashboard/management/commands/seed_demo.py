@@ -59,6 +59,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"{done['doses']:,} historical doses for {done['people']:,} people; "
                                   f"{done['sites']} vaccination sites.")
             self.stdout.write(f"{done['sessions']} sessions opened today.")
+            if done["delivery"]:
+                self.stdout.write(f"{done['delivery']:,} doses of Pfizer delivered to the CDC: most to allocate, "
+                                  "some on their way to the commune stations.")
         if cases and Person.objects.exists():
             # After the people (they fall ill) and the demo organizations (facilities, the mobile station's worker).
             done = seed_cases(seed=seed, on=timezone.localdate(), province_code=province.zfill(2))

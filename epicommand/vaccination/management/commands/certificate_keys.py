@@ -19,15 +19,20 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--create", action="store_true",
                             help="Create the private key file (mode 0600); refuses if one exists.")
+        parser.add_argument("--if-missing", action="store_true",
+                            help="With --create: keep an existing key instead of refusing (make run).")
 
-    def handle(self, *args, create: bool = False, **options) -> None:
+    def handle(self, *args, create: bool = False, if_missing: bool = False, **options) -> None:
         path = certificates.key_path()
         if create:
             try:
                 certificates.create_key(path)
             except FileExistsError:
-                raise CommandError(f"A certificate key already exists at {path}; refusing to overwrite it.") from None
-            self.stderr.write(f"Created certificate signing key {path} (mode 0600). Keep it secret and backed up.")
+                if not if_missing:
+                    raise CommandError(f"A certificate key already exists at {path}; refusing to overwrite "
+                                       "it.") from None
+            else:
+                self.stderr.write(f"Created certificate signing key {path} (mode 0600). Keep it secret and backed up.")
         try:
             key = certificates.ensure_key(create=False)
         except certificates.CertificateKeyMissing as exc:
