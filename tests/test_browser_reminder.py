@@ -81,6 +81,9 @@ def test_commune_nurse_reads_coverage_and_the_due_list_on_a_phone(phone, browser
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text(home.name)
     assert fits_width(phone)
+    # The whole table is read without scrolling sideways: the target's source wraps under the figure.
+    assert phone.evaluate("(() => { const t = document.querySelector('[data-testid=coverage-table]');"
+                          " return t.scrollWidth <= t.parentElement.clientWidth; })()")
     assert "neighbour" not in phone.content() and "unrelated" not in phone.content()
     rows.first.locator("a").first.click()
     phone.wait_for_url(f"**/vaccination/coverage/{home.pk}/due/")
