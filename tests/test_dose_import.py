@@ -229,3 +229,19 @@ def test_a_commune_cannot_import_targets(world, tmp_path):
         services.create_run(actor=world.user(Role.COMMUNE_STATION), spec_name="targets", file=handle,
                             original_name="targets.csv")
     assert not import_specs.TARGETS_SPEC.capability == import_specs.DOSES_SPEC.capability
+
+
+def test_a_target_that_is_not_a_whole_count_is_refused_not_misread(world, tmp_path):
+    # A formula's 1234.5 is not 12345 people, nor is a figure beyond any commune stored wrapped around.
+    wb = Workbook()
+    wb.active.append(["Xã/phường", "Nhóm tuổi", "Số đối tượng"])
+    for row in (["Mường Tè", "18+", 1234.5], ["Mường Tè", "12-17", "99999999999"], ["Mường Tè", "5-11", "²"],
+                ["Bum Tở", "18+", "1.234"], ["Bum Tở", "12-17", 800.0]):
+        wb.active.append(row)
+    path = tmp_path / "targets.xlsx"
+    wb.save(path)
+    run = run_file(world, path, spec="targets", role=Role.HEALTH_OFFICER)
+    assert (run.created, run.rejected) == (2, 3)
+    assert not OfficialTarget.objects.filter(commune=world.communes["home"]).exists()
+    assert dict(OfficialTarget.objects.filter(commune=world.communes["neighbour"]).values_list(
+        "age_group", "people")) == {"adult": 1234, "teen": 800}

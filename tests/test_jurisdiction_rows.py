@@ -56,6 +56,8 @@ def test_one_row_for_a_user_answers_404_and_audits_like_get_for_user(world, djan
     assert AuditEvent.objects.filter(action="denied", actor_id=nurse.pk, object_id=str(neighbour.pk)).exists()
     with pytest.raises(Http404):
         get_one_for_user(nurse, Session, "abc")
+    with pytest.raises(Http404):  # beyond any key: no row, on every database
+        get_one_for_user(nurse, Session, "99999999999999999999999")
     person = world.people["home"]
     assert get_one_for_user(nurse, Person, person.pk, served=True) == person
     with pytest.raises(Http404):  # a further condition on the row answers as a missing row

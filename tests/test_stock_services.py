@@ -71,13 +71,43 @@ def test_a_receipt_creates_the_lot_and_its_stock_with_a_ledger_row_and_an_audit_
 
 def test_the_same_lot_number_reuses_the_lot_and_a_different_expiry_is_refused(world, officer, pfizer):
     receive(world, officer, pfizer, number="CDC-1")
-    receive(world, officer, pfizer, number="cdc-1")  # the same label typed in lower case
+    receive(world, officer, pfizer, number="cdc-1", doses=60)  # the same label typed in lower case
     assert Lot.objects.filter(product=pfizer, number__iexact="CDC-1").count() == 1
-    assert held(world.vaccination.cdc) == 240
+    assert held(world.vaccination.cdc) == 180
     with pytest.raises(ValidationError) as caught:
         receive(world, officer, pfizer, number="CDC-1", days=100)
     assert "expiry" in caught.value.message_dict
-    assert held(world.vaccination.cdc) == 240
+    assert held(world.vaccination.cdc) == 180
+
+
+def repeated() -> str:
+    return gettext("This was recorded a moment ago (Save pressed twice?): nothing more was saved. To record the "
+                   "same again, wait two minutes.")
+
+
+def test_save_pressed_twice_books_a_receipt_or_a_write_off_once(world, officer, pfizer):
+    first = receive(world, officer, pfizer)
+    with pytest.raises(ValidationError) as caught:
+        receive(world, officer, pfizer)
+    assert caught.value.message_dict["quantity"] == [repeated()]
+    cdc = world.vaccination.cdc
+    stock_services.waste(actor=officer, holder=cdc, lot=first.lot, doses=6, reason=Movement.Waste.BREAKAGE)
+    with pytest.raises(ValidationError) as caught:
+        stock_services.waste(actor=officer, holder=cdc, lot=first.lot, doses=6, reason=Movement.Waste.BREAKAGE)
+    assert caught.value.message_dict["doses"] == [repeated()]
+    assert held(cdc, first.lot) == ledger_sum(cdc, first.lot) == 114
+    # Another quantity is another receipt; the same one two minutes later is one too.
+    receive(world, officer, pfizer, doses=60)
+    Movement.objects.filter(holder=cdc).update(at=timezone.now() - stock_services.REPEAT_WINDOW)
+    receive(world, officer, pfizer)
+    assert held(cdc, first.lot) == 114 + 60 + 120
+
+
+def test_a_quantity_beyond_any_delivery_is_refused_before_it_reaches_the_database(world, officer, pfizer):
+    with pytest.raises(ValidationError) as caught:
+        receive(world, officer, pfizer, doses=(stock.MAX_DOSES + 6) // 6 * 6)
+    assert "quantity" in caught.value.message_dict
+    assert held(world.vaccination.cdc) == 0
 
 
 def test_a_receipt_must_be_whole_vials_and_inside_the_jurisdiction(world, pfizer):

@@ -19,7 +19,7 @@ from epicommand.core.jurisdiction import can, get_for_user, require, visible_to
 from epicommand.core.models import AuditEvent, Organization
 from epicommand.core.roles import Cap
 from epicommand.core.spreadsheets import download
-from epicommand.core.text import fold
+from epicommand.core.text import fold, page_number
 from epicommand.people.models import Person
 
 from . import placement, risk, services, severity
@@ -78,8 +78,7 @@ def _filtered(request):
 def case_list(request):
     require(request.user, Cap.CASES_VIEW)
     form, qs = _filtered(request)
-    raw = request.GET.get("page", "1")
-    number = max(int(raw), 1) if raw.isdigit() else 1
+    number = page_number(request.GET.get("page"))
     rows = list(qs.order_by("-opened_on", "-id")[(number - 1) * PAGE:number * PAGE + 1])
     query = request.GET.copy()
     query.pop("page", None)

@@ -18,6 +18,7 @@ from epicommand.core.forms import add_service_errors
 from epicommand.core.jurisdiction import assignable_places, can, get_for_user, require, visible_to
 from epicommand.core.models import Organization, Place, User
 from epicommand.core.roles import Cap, Role
+from epicommand.core.text import page_number, whole_number
 
 from . import entry_links, home_queries, home_services, monitoring, zones
 from .forms_home import AlertForm, AssignForm, ObservationForm, ReleaseForm, StartForm, ZoneForm
@@ -25,7 +26,6 @@ from .models import Alert, Case, HomeCare, Observation, Zone
 from .warnings import URGENCY_LABELS, describe
 
 PAGE = 50
-MAX_PAGE = 10_000
 
 
 def _case(request, pk) -> Case:
@@ -134,12 +134,10 @@ def escalation(request):
     require(request.user, Cap.CASES_MONITOR)
     communes = list(_communes(request.user))
     commune_id = request.GET.get("commune")
-    commune_id = int(commune_id) if commune_id and commune_id.isdigit() and any(
-        c.pk == int(commune_id) for c in communes) else None
+    commune_id = whole_number(commune_id)
+    commune_id = commune_id if any(c.pk == commune_id for c in communes) else None
     queue = home_queries.escalation_queue(request.user, commune_id=commune_id)
-    number = request.GET.get("page", "1")
-    # A page number the database can take (a huge OFFSET overflows bigint): nobody pages past MAX_PAGE.
-    number = min(max(int(number), 1), MAX_PAGE) if number.isdigit() and len(number) < 10 else 1
+    number = page_number(request.GET.get("page"))
     # One row more than a page tells whether there is a next one, without counting the whole queue.
     found = home_queries.page_of(queue[(number - 1) * PAGE: number * PAGE + 1])
     return render(request, "cases/home_escalation.html", {

@@ -15,6 +15,7 @@ from epicommand.core.forms import add_service_errors
 from epicommand.core.jurisdiction import get_for_user, is_place_scoped, require, visible_to
 from epicommand.core.models import Organization
 from epicommand.core.roles import Cap
+from epicommand.core.text import whole_number
 
 from . import key_staff as service
 from .forms_staff import KeyStaffForm
@@ -24,9 +25,8 @@ ALERTS_SHOWN = 50
 
 
 def _selected(request, organizations):
-    raw = request.GET.get("org", "")
-    if raw.isdigit():
-        return organizations.filter(pk=int(raw)).first()
+    if (pk := whole_number(request.GET.get("org"))) is not None:
+        return organizations.filter(pk=pk).first()
     return organizations.first() if organizations.count() == 1 else None
 
 

@@ -38,3 +38,24 @@ def fold(value: str) -> str:
         # Anything the table does not know (a stray combining mark): the slow, thorough way.
         text = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
     return _SPACES.sub(" ", text.lower()).strip()
+
+
+# The highest page anyone asks for: an OFFSET past the database's integers would fail instead of showing nothing.
+MAX_PAGE = 100_000
+
+
+def whole_number(raw: object, *, default: int | None = None, low: int = 0, high: int = 2**63 - 1) -> int | None:
+    """A whole number typed in a query string or a form by hand ("12"), else `default`. Only ASCII digits count:
+    str.isdigit() also takes "²" and other digits int() refuses; a value outside [low, high] is `default` too,
+    so a number no column can hold never reaches the database."""
+    text = str(raw if raw is not None else "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
+        return default
+    number = int(text)
+    return number if low <= number <= high else default
+
+
+def page_number(raw: object) -> int:
+    """The page asked for in `?page=`, from 1 to MAX_PAGE; anything else is the first page."""
+    number = whole_number(raw, low=1)
+    return 1 if number is None else min(number, MAX_PAGE)

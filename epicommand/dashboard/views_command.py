@@ -16,6 +16,7 @@ from epicommand.core import audit
 from epicommand.core.jurisdiction import can, holds_province, is_place_scoped, require
 from epicommand.core.models import AuditEvent
 from epicommand.core.roles import Cap
+from epicommand.core.text import whole_number
 
 from . import command_figures
 
@@ -23,8 +24,8 @@ PERIODS = (14, 30, 90)
 
 
 def _days(request) -> int:
-    raw = request.GET.get("days", "")
-    return int(raw) if raw.isdigit() and int(raw) in PERIODS else 30
+    days = whole_number(request.GET.get("days"))
+    return days if days in PERIODS else 30
 
 
 def _can_rebuild(user) -> bool:

@@ -7,6 +7,7 @@ import re
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from epicommand.core.text import fold
@@ -15,6 +16,8 @@ _EXCEL_EPOCH = date(1899, 12, 30)
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$")
 _YEAR = re.compile(r"^(\d{4})(?:\.0)?$")
+# A count as typed: plain digits, or thousands grouped by dots (Vietnamese), commas or spaces: 12.345, 12,345.
+_COUNT = re.compile(r"^[0-9]{1,3}(?:([.,\u00a0 ])[0-9]{3})?(?:\1[0-9]{3})*$|^[0-9]+$")
 
 
 def text(value: object) -> str:
@@ -23,6 +26,21 @@ def text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
+
+
+def parse_count(value: object, *, high: int) -> int:
+    """A whole number of people or doses, from 0 to `high`. A fraction (1234.5, a formula's result) is refused,
+    never read as 12345; so is a number beyond `high`, which no real count reaches."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    raw = text(value)
+    if not _COUNT.match(raw):
+        raise ValueError(_("Not a whole number: %(value)s") % {"value": raw or "—"})
+    number = int(re.sub(r"[^0-9]", "", raw))
+    if number > high:
+        raise ValueError(_("%(value)s is more than %(high)s: check the figure.")
+                         % {"value": raw, "high": number_format(high, force_grouping=True)})
+    return number
 
 
 def parse_birth(value: object, *, today: date) -> tuple[date | None, int | None]:

@@ -13,6 +13,7 @@ from epicommand.core import audit
 from epicommand.core.jurisdiction import get_for_user, require, visible_to
 from epicommand.core.models import AuditEvent
 from epicommand.core.roles import Cap
+from epicommand.core.text import whole_number
 from epicommand.core.views.common import paginate
 
 from . import services
@@ -57,8 +58,7 @@ def import_mapping(request, pk: int):
     except UnreadableFile as exc:
         messages.error(request, str(exc))
         return redirect("imports:list")
-    raw_row = str(request.POST.get("header_row", run.header_row or 0))
-    header_row = int(raw_row) if raw_row.isdigit() else (run.header_row or 0)
+    header_row = whole_number(request.POST.get("header_row"), default=run.header_row or 0)
     header_row = min(header_row, max(len(head) - 1, 0))
     header = head[header_row] if head else []
     form = MappingForm(request.POST or None, spec=get_spec(run.spec), header=header, mapping=run.mapping,

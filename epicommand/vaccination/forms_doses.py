@@ -54,7 +54,7 @@ class DoseForm(forms.Form):
     Its fields are shared by every instance (_SharedFields): change none of them on an instance."""
 
     product = forms.CharField(label=_("Vaccine"), required=False, max_length=24)
-    lot = forms.IntegerField(label=_("Lot"), required=False, min_value=1)
+    lot = forms.IntegerField(label=_("Lot"), required=False, min_value=1, max_value=2**63 - 1)  # a key, never more
     outcome = forms.ChoiceField(label=_("Outcome of the screening"), choices=Screening.Outcome.choices)
     temperature = forms.DecimalField(label=_("Temperature (°C)"), required=False, max_digits=3, decimal_places=1,
                                      min_value=Decimal("30"), max_value=Decimal("45"))

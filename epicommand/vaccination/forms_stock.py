@@ -12,6 +12,7 @@ from epicommand.core.jurisdiction import visible_to
 from epicommand.core.models import Organization, User
 
 from .models import Dispatch, Movement, Product, Stock
+from .stock import MAX_DOSES
 from .stock_services import SHORTFALL_REASONS, SOURCES, kept_by
 
 
@@ -36,7 +37,7 @@ class ReceiptForm(StyledForm, forms.Form):
     expiry = day_field(_("Expiry date"))
     doses_per_vial = forms.IntegerField(label=_("Doses per vial"), min_value=1, max_value=50, required=False,
                                         help_text=_("Leave empty to use the vaccine's usual vial size."))
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=MAX_DOSES)
     unit = forms.ChoiceField(label=_("Counted in"), choices=UNITS, initial="vials")
     source = forms.ChoiceField(label=_("Source"), choices=list(SOURCES.items()))
     note = forms.CharField(label=_("Note"), max_length=255, required=False)
@@ -58,7 +59,7 @@ class ReceiptForm(StyledForm, forms.Form):
 
 class WasteForm(StyledForm, forms.Form):
     stock = StockField(queryset=Stock.objects.none(), label=_("Lot and holder"))
-    doses = forms.IntegerField(label=_("Doses wasted"), min_value=1)
+    doses = forms.IntegerField(label=_("Doses wasted"), min_value=1, max_value=MAX_DOSES)
     reason = forms.ChoiceField(label=_("Reason"), choices=Movement.Waste.choices)
     note = forms.CharField(label=_("Note"), max_length=255, required=False)
 
@@ -72,7 +73,7 @@ class WasteForm(StyledForm, forms.Form):
 class PlanForm(StyledForm, forms.Form):
     product = forms.ModelChoiceField(queryset=Product.objects.filter(is_active=True), label=_("Vaccine"))
     source = HolderField(queryset=Organization.objects.none(), label=_("Dispatched from"))
-    doses = forms.IntegerField(label=_("Doses to share"), min_value=1, required=False,
+    doses = forms.IntegerField(label=_("Doses to share"), min_value=1, max_value=MAX_DOSES, required=False,
                                help_text=_("Leave empty to share everything the unit holds, in whole vials."))
     note = forms.CharField(label=_("Note"), max_length=255, required=False)
 

@@ -52,6 +52,9 @@ from .models import Dose, DoseKind, Lot, OfficialTarget, Product
 
 # ---- vaccines as people write them ---------------------------------------------------------------------
 
+# The most people an official target of one commune and age group may name: far above any commune.
+MAX_TARGET = 10_000_000
+
 _ALIASES = {
     "astrazeneca": ("astrazeneca", "astra", "az", "azd1222", "chadox1", "covishield", "vaxzevria"),
     "pfizer": ("pfizer", "pfizerbiontech", "biontech", "comirnaty", "bnt162b2", "pf", "pfz"),
@@ -466,10 +469,10 @@ def _targets_prepare(ctx: Context, row: dict[str, Any], number: int) -> Prepared
     if group is None:
         problems.append(("age_group", _("Unknown age group: %(value)s (use %(groups)s)") % {
             "value": written or "—", "groups": ", ".join(ctx.state["groups"])}))
-    raw = v.text(row.get("people")).replace(" ", "").replace(".", "").replace(",", "")
-    people = int(raw) if raw.isdigit() else None
-    if people is None:
-        problems.append(("people", _("Not a number of people: %(value)s") % {"value": v.text(row.get("people"))}))
+    try:
+        people = v.parse_count(row.get("people"), high=MAX_TARGET)
+    except ValueError as exc:
+        problems.append(("people", str(exc)))
     if problems:
         raise RowRejected(problems)
     key = (commune.pk, group)

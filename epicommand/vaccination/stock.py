@@ -16,6 +16,10 @@ from epicommand.core.rows import insert
 from . import record_sql
 from .models import Lot, Movement, Stock
 
+# The most doses one receipt, write-off or allocation line may carry: far above a province's whole campaign, far
+# below what the integer columns hold (a larger number typed by mistake is refused, never wrapped around).
+MAX_DOSES = 10_000_000
+
 
 class OutOfStock(Exception):
     """Not enough doses of the lot at the holder; the message is for the user."""

@@ -12,12 +12,13 @@ the side that holds the vials."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -64,6 +65,19 @@ def _day(on: date) -> str:
 
 # ---- receipts and wastage ----------------------------------------------------------------------
 
+# The same receipt or write-off by the same person within this time is Save pressed twice, not a second one.
+REPEAT_WINDOW = timedelta(minutes=2)
+
+
+def _refuse_repeat(actor: User, holder: Organization, lot: Lot, kind: str, doses: int, field: str) -> None:
+    """Refuse a movement the same person booked a moment ago. The holder's row is locked first, so two taps
+    arriving together queue here and the second sees the first."""
+    Organization.objects.select_for_update().filter(pk=holder.pk).first()
+    if Movement.objects.filter(holder=holder, lot=lot, kind=kind, doses=doses, by=actor,
+                               at__gte=timezone.now() - REPEAT_WINDOW).exists():
+        raise ValidationError({field: _("This was recorded a moment ago (Save pressed twice?): nothing more was "
+                                        "saved. To record the same again, wait two minutes.")})
+
 def receive_lot(*, actor: User, holder: Organization, product: Product, number: str, expiry: date,
                 doses_per_vial: int, doses: int, source: str, note: str = "") -> Movement:
     """Doses of a lot arriving from a supplier. A lot number already known for the vaccine is the same lot,
@@ -79,6 +93,9 @@ def receive_lot(*, actor: User, holder: Organization, product: Product, number: 
     if doses < 1 or doses % doses_per_vial:
         raise ValidationError({"quantity": _("Enter the quantity in whole vials of %(n)s doses.")
                                % {"n": doses_per_vial}})
+    if doses > stock.MAX_DOSES:
+        raise ValidationError({"quantity": _("At most %(n)s doses in one receipt: check the quantity.")
+                               % {"n": number_format(stock.MAX_DOSES, force_grouping=True)}})
     with transaction.atomic():
         lot = Lot.objects.filter(product=product, number__iexact=number).first()
         if lot is None:
@@ -95,6 +112,7 @@ def receive_lot(*, actor: User, holder: Organization, product: Product, number: 
         if lot.doses_per_vial != doses_per_vial:
             raise ValidationError({"doses_per_vial": _("Lot %(lot)s is already recorded with %(n)s doses per vial.")
                                    % {"lot": lot.number, "n": lot.doses_per_vial}})
+        _refuse_repeat(actor, holder, lot, Movement.Kind.RECEIPT, doses, "quantity")
         movement = stock.move(holder=holder, lot=lot, doses=doses, kind=Movement.Kind.RECEIPT, by=actor,
                               note=(note or str(SOURCES[source]))[:255], reference=f"source:{source}")
         audit.record(actor=actor, action=AuditEvent.Action.CREATE, obj=movement,
@@ -116,6 +134,7 @@ def waste(*, actor: User, holder: Organization, lot: Lot, doses: int, reason: st
         raise ValidationError({"reason": _("Lot %(lot)s expires on %(date)s: it has not expired yet.")
                                % {"lot": lot.number, "date": _day(lot.expiry)}})
     with transaction.atomic():
+        _refuse_repeat(actor, holder, lot, Movement.Kind.WASTED, -doses, "doses")
         try:
             movement = stock.move(holder=holder, lot=lot, doses=-doses, kind=Movement.Kind.WASTED, by=actor,
                                   reason=reason, note=(note or "")[:255])

@@ -23,6 +23,7 @@ from epicommand.core.jurisdiction import can, get_place_for_user, holds_province
 from epicommand.core.models import AuditEvent, Place, User
 from epicommand.core.roles import Cap
 from epicommand.core.spreadsheets import download
+from epicommand.core.text import page_number
 from epicommand.notify.models import Message
 from epicommand.people.models import Person
 
@@ -250,8 +251,7 @@ def due(request, pk: int):
     form = DueFilterForm(request.GET or None)
     day = form.day()
     statuses, never = _due(request.user, commune, day)
-    raw_page = request.GET.get("page", "1")
-    number = max(int(raw_page), 1) if raw_page.isdigit() else 1
+    number = page_number(request.GET.get("page"))
     n_due, n_never = _due_counts(request.user, commune, day)
     start, stop = (number - 1) * PAGE, number * PAGE
     page_due = list(statuses[start:stop]) if start < n_due else []

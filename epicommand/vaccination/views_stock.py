@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -17,10 +18,12 @@ from epicommand.core.jurisdiction import answers_for, can, get_for_user, require
 from epicommand.core.models import Organization
 from epicommand.core.roles import Cap
 from epicommand.core.spreadsheets import download
+from epicommand.core.text import page_number, whole_number
 
 from . import allocation, stock_reports, stock_services
 from .forms_stock import ConfirmReceiptForm, PlanForm, ReceiptForm, WasteForm
 from .models import AllocationPlan, Dispatch, Movement, Stock
+from .stock import MAX_DOSES
 
 LEDGER_PAGE = 100
 LIST_LIMIT = 200
@@ -68,8 +71,7 @@ def stock_export(request, fmt: str):
 def ledger(request, pk: int):
     holder = get_for_user(request.user, Organization, pk)
     require(request.user, Cap.STOCK_MANAGE)
-    raw = request.GET.get("page", "1")
-    number = max(int(raw), 1) if raw.isdigit() else 1
+    number = page_number(request.GET.get("page"))
     movements = list(visible_to(request.user, Movement).filter(holder=holder).select_related("lot__product", "by")
                      .order_by("-at", "-id")[(number - 1) * LEDGER_PAGE:number * LEDGER_PAGE + 1])
     balances = visible_to(request.user, Stock).filter(holder=holder, doses__gt=0).select_related("lot__product")
@@ -211,11 +213,12 @@ def allocation_new(request):
 def _posted_lines(request) -> dict[int, int]:
     found = {}
     for key, value in request.POST.items():
-        if key.startswith("line-") and key[5:].isdigit():
-            value = value.strip()
-            if not value.isdigit():
-                raise ValidationError(_("Enter whole numbers of doses."))
-            found[int(key[5:])] = int(value)
+        if key.startswith("line-") and (line := whole_number(key[5:])) is not None:
+            doses = whole_number(value, high=MAX_DOSES)
+            if doses is None:
+                raise ValidationError(_("Enter whole numbers of doses, up to %(n)s.")
+                                      % {"n": number_format(MAX_DOSES, force_grouping=True)})
+            found[line] = doses
     return found
 
 
