@@ -131,3 +131,14 @@ def test_a_vaccination_site_cannot_issue_certificates_of_the_register(client, wo
     client.force_login(world.user(Role.VACCINATION_SITE))
     assert _issue(client, vaccinated).status_code == 404
     assert not Certificate.objects.filter(person=vaccinated).exists()
+
+
+def test_issue_pressed_twice_gives_back_the_same_certificate(client, world, key_file, vaccinated):
+    nurse = world.user(Role.COMMUNE_STATION)
+    client.force_login(nurse)
+    url = reverse("vaccination:certificate_issue", args=[vaccinated.pk])
+    first, second = client.post(url), client.post(url)
+    assert first.url == second.url and Certificate.objects.filter(person=vaccinated).count() == 1
+    # The same certificate asked for again later is a new one.
+    Certificate.objects.update(issued_at=timezone.now() - services.CERTIFICATE_REPEAT)
+    assert client.post(url).url != first.url and Certificate.objects.filter(person=vaccinated).count() == 2

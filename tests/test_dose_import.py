@@ -245,3 +245,18 @@ def test_a_target_that_is_not_a_whole_count_is_refused_not_misread(world, tmp_pa
     assert not OfficialTarget.objects.filter(commune=world.communes["home"]).exists()
     assert dict(OfficialTarget.objects.filter(commune=world.communes["neighbour"]).values_list(
         "age_group", "people")) == {"adult": 1234, "teen": 800}
+
+
+def test_one_dose_listed_by_cccd_and_again_by_name_is_one_dose_and_the_rest_is_imported(world, tmp_path):
+    an = world.people["home"]
+    data = [
+        ["PERSON home An", "1980", "Nam", an.cccd, "Mường Tè", "01/09/2021", "Pfizer", "", "1", ""],
+        ["Lò Thị Hoa", "12/05/1990", "Nữ", "", "Mường Tè", "01/08/2021", "AstraZeneca", "", "1", ""],
+        ["PERSON home An", "1980", "Nam", "", "Mường Tè", "01/09/2021", "Pfizer", "", "1", ""],  # the same dose
+    ]
+    run = run_file(world, workbook(tmp_path / "mui-tiem.xlsx", data))
+    assert (run.created, run.rejected) == (2, 1)
+    assert [p["row"] for p in run.errors_preview] == [5]
+    assert "3" in run.errors_preview[0]["reason"]
+    assert Dose.objects.filter(person=an, given_on=date(2021, 9, 1)).count() == 1
+    assert Dose.objects.filter(person__full_name="Lò Thị Hoa").count() == 1

@@ -296,6 +296,11 @@ def test_the_vaccinator_undoes_her_dose_and_the_vaccine_returns_to_stock(client,
     page = client.get(response.url).content.decode()
     assert 'data-testid="undone"' in page and 'data-testid="undo"' not in page
     assert client.get(reverse("vaccination:dose_undo", kwargs={"pk": dose.pk})).status_code == 405
+    # Undo pressed twice: the dose page says so, and nothing moves again.
+    again = client.post(reverse("vaccination:dose_undo", kwargs={"pk": dose.pk}), follow=True)
+    assert again.redirect_chain[-1][0] == reverse("vaccination:dose", kwargs={"pk": dose.pk})
+    assert gettext("This dose was already undone: nothing more was changed.") in again.content.decode()
+    assert stock.balance(world.org(K.COMMUNE_STATION), world.vaccination.lots["home"]) == 60
 
 
 def test_only_the_vaccinator_may_undo_and_another_commune_gets_404(client, world):

@@ -222,6 +222,19 @@ def test_namesakes_without_cccd_are_two_people_not_a_duplicate(world, tmp_path):
     assert run_file(world, path, commune=world.communes["home"]).unchanged == 3
 
 
+def test_text_longer_than_its_column_is_a_row_error_not_a_failed_batch(world, tmp_path):
+    # PostgreSQL refuses an over-long value for the whole batch; SQLite would keep it whole: neither is right.
+    path = tmp_path / "long.csv"
+    path.write_text("Họ và tên,Ngày sinh,Giới tính,Thôn/bản\n"
+                    f"{'Lò Thị Mai ' * 20},12/03/1990,Nữ,Bản Nậm Củm\n"
+                    f"Lò Văn Dũng,1980,Nam,{'Bản ' * 40}\n"
+                    "Lò Văn Sáng,1982,Nam,Bản Nậm Củm\n", encoding="utf-8")
+    run = run_file(world, path, commune=world.communes["home"])
+    assert (run.created, run.rejected) == (1, 2)
+    assert {p["row"] for p in run.errors_preview} == {2, 3}
+    assert Person.objects.filter(full_name="Lò Văn Sáng").exists()
+
+
 def _numbered_csv(path: Path, count: int) -> Path:
     lines = ["Họ và tên,Ngày sinh,Giới tính"] + [f"Người {i},{(i % 28) + 1:02d}/01/19{i % 90 + 10:02d},Nam"
                                                  for i in range(count)]

@@ -83,6 +83,18 @@ def test_a_channel_without_an_address_is_refused_clearly_and_nothing_is_written(
     assert response.status_code == 302 and Message.objects.latest("id").to == "tramyte@example.vn"
 
 
+def test_an_address_the_channel_cannot_reach_is_refused_before_anything_is_queued(client, facts):
+    world = facts
+    client.force_login(world.user(Role.HEALTH_OFFICER))
+    counts = Message.objects.count(), Reminder.objects.count()
+    for channel, to in (("email", "not-an-address"), ("sms", "gọi trạm"), ("webhook", "ftp://example.vn/x")):
+        response = client.post(remind_url(world), {"channel": channel, "to": to, "body": "Nhắc nhở"})
+        assert response.status_code == 200 and to in html.unescape(str(response.context["form"].errors["to"]))
+    assert (Message.objects.count(), Reminder.objects.count()) == counts
+    response = client.post(remind_url(world), {"channel": "sms", "to": "0912 345 678", "body": "Nhắc nhở"})
+    assert response.status_code == 302 and Message.objects.latest("id").to == "0912 345 678"
+
+
 def test_an_empty_message_is_refused(client, facts):
     world = facts
     client.force_login(world.user(Role.HEALTH_OFFICER))

@@ -227,6 +227,10 @@ def prepare(ctx: Context, row: dict[str, Any], number: int) -> Prepared:
         data["nationality"] = "VN" if fold(nationality) in {"viet nam", "vn", "vietnam"} else nationality[:2].upper()
 
     data["commune"] = _commune(ctx, row, data, problems)
+    # Text longer than its column: PostgreSQL would refuse the whole batch, SQLite would keep it all.
+    for field in _TEXT_FIELDS:
+        if len(data.get(field) or "") > (limit := Person._meta.get_field(field).max_length):
+            problems.append((field, _("Longer than %(n)s characters.") % {"n": limit}))
     person = _Values(**data)
     for field, messages in person_problems(person, today).items():
         if field == "birth_year" and any(f == "birth" for f, _m in problems):
@@ -243,6 +247,9 @@ def prepare(ctx: Context, row: dict[str, Any], number: int) -> Prepared:
         raise RowRejected([("", _("Same person as row %(row)s of this file.") % {"row": seen[key]})])
     seen[key] = number
     return Prepared(row=number, key=key, data=data)
+
+
+_TEXT_FIELDS = ("full_name", "village", "address", "occupation", "priority_group")
 
 
 class _Values(SimpleNamespace):

@@ -48,6 +48,17 @@ About = models.Model | tuple[str, object] | None
 
 # ---- queueing ----------------------------------------------------------------------------------
 
+def address_problem(channel: str, to: str) -> str:
+    """Why `to` cannot be an address of `channel`, in the user's language ("" when it can): a form refuses it at
+    once rather than queue a message that can only fail."""
+    try:
+        channels.get(channel).check_address(to)
+    except PermanentError:
+        return _("“%(to)s” is not an address the %(channel)s channel can reach.") % {
+            "to": to[:200], "channel": Message.Channel(channel).label}
+    return ""
+
+
 def notify(**details: Any) -> Message:
     """Queue one message (the keyword arguments of `draft()`); it is sent once the caller's transaction commits
     (never if it rolls back)."""

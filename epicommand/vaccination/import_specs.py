@@ -345,6 +345,7 @@ def _write_doses(ctx: Context, batch: list[Prepared]) -> list[Outcome]:
     births = {r["pk"]: (r["birth_date"], r["birth_year"]) for r in found.values()}
     # This batch's doses count as history for each other (rows of one person come together).
     pending: dict[Any, list[tuple[Prepared, PastDose]]] = {}
+    in_batch: dict[tuple, int] = {}  # (person, day, vaccine) → the first row giving it
     outcomes: list[Outcome] = []
     for prepared in batch:
         d = prepared.data
@@ -363,6 +364,12 @@ def _write_doses(ctx: Context, batch: list[Prepared]) -> list[Outcome]:
         owner = person["pk"] if person else identity
         if person and (person["pk"], d["day"], d["product"]) in existing:
             outcomes.append(Outcome(prepared.row, "unchanged", [("person_link", person["link"])]))
+            continue
+        # The same person's same dose under two identities (CCCD on one row, name and birth on another): the
+        # rows prepare() could not match until both led to the one person.
+        if (first_row := in_batch.setdefault((owner, d["day"], d["product"]), prepared.row)) != prepared.row:
+            outcomes.append(Outcome(prepared.row, "rejected", [
+                ("", _("Same dose as row %(row)s of this file.") % {"row": first_row})]))
             continue
         pending.setdefault(owner, []).append((prepared, PastDose(d["day"], d["product"], "")))
     rules = ctx.state["rules"]

@@ -15,7 +15,7 @@ from epicommand.core.jurisdiction import can, place_is_within
 from epicommand.core.models import AuditEvent, Organization, Place, User
 from epicommand.core.roles import Cap
 from epicommand.notify.models import Message
-from epicommand.notify.services import notify
+from epicommand.notify.services import address_problem, notify
 
 from . import coverage_queries as cq
 from .models import Reminder
@@ -79,6 +79,8 @@ def send_reminder(*, actor: User, commune: Place, channel: str, body: str, to: s
     if station is None:
         raise ValidationError(_("%(commune)s has no active commune health station to receive the reminder: "
                                 "add one under Organizations first.") % {"commune": commune.name})
+    if to and (problem := address_problem(channel, to)):
+        raise ValidationError({"to": problem})
     field = _STATION_FIELD.get(channel)
     if not to and channel != Message.Channel.CONSOLE and not (field and getattr(station, field)):
         raise ValidationError({"to": _("%(station)s has no address for this channel: type one, or choose "

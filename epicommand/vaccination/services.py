@@ -367,6 +367,9 @@ def certificate_doses(person: Person) -> list[Dose]:
     return list(Dose.objects.filter(person=person).select_related("product").order_by("given_on", "id"))
 
 
+CERTIFICATE_REPEAT = timedelta(minutes=2)
+
+
 def issue_certificate(*, actor: User, person: Person, on: date | None = None) -> Certificate:
     """Sign a certificate of the person's live doses. Valid for a year from issue (policy
     `vaccination.certificate_valid_days` when set)."""
@@ -380,12 +383,21 @@ def issue_certificate(*, actor: User, person: Person, on: date | None = None) ->
         days = int(policy("vaccination.certificate_valid_days", on))
     except PolicyMissing:
         days = 365
+    listed = [(d.given_on, SHORT_CODES.get(d.product.key, d.product.key[:2].upper()), d.number) for d in doses]
     with transaction.atomic():
+        # Issue pressed twice (or two phones at once): the person's row is locked, and the certificate the same
+        # person issued a moment ago for the same doses is the one given back, not a second signed token.
+        Person.objects.select_for_update().filter(pk=person.pk).first()
+        recent = (Certificate.objects.filter(person=person, issued_by=actor,
+                                             issued_at__gte=timezone.now() - CERTIFICATE_REPEAT)
+                  .order_by("-issued_at", "-pk").first())
+        if (recent is not None and recent.payload.get("iat") == on.isoformat()
+                and recent.payload.get("d") == [[day.isoformat(), code, n] for day, code, n in listed]):
+            return recent
         certificate = Certificate.objects.create(person=person, token="", payload={}, issued_by=actor)
         payload = certificates.payload_for(
             certificate_id=str(certificate.pk), full_name=person.full_name, birth_year=person.birth_year,
-            doses=[(d.given_on, SHORT_CODES.get(d.product.key, d.product.key[:2].upper()), d.number) for d in doses],
-            issued=on, valid_until=on + timedelta(days=days))
+            doses=listed, issued=on, valid_until=on + timedelta(days=days))
         certificate.token = certificates.sign(payload)
         certificate.payload = certificates.verify(certificate.token, today=on)
         certificate.save(update_fields=["token", "payload"])

@@ -281,14 +281,19 @@ def dose_detail(request, pk: int):
 
 @require_POST
 def dose_undo(request, pk: int):
-    dose = get_for_user(request.user, Dose.objects.select_related("person__commune", "lot", "organization",
-                                                                  "session"), pk, write=True)
-    try:
-        services.undo_dose(actor=request.user, dose=dose)
-    except services.DoseRefused as exc:
-        messages.error(request, str(exc))
+    # Undone doses too (the default manager hides them; their page shows them undone): Undo pressed twice is
+    # answered on that page, not with a missing one.
+    dose = get_for_user(request.user, Dose.all_objects.select_related("person__commune", "lot", "organization",
+                                                                      "session"), pk, write=True)
+    if dose.undone_at is None:
+        try:
+            services.undo_dose(actor=request.user, dose=dose)
+        except services.DoseRefused as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("The dose was undone; its vaccine is back in stock."))
     else:
-        messages.success(request, _("The dose was undone; its vaccine is back in stock."))
+        messages.info(request, _("This dose was already undone: nothing more was changed."))
     return redirect("vaccination:dose", pk=dose.pk)
 
 
