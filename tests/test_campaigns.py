@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from epicommand.core.models import AuditEvent
 from epicommand.core.roles import Role
@@ -105,6 +106,28 @@ def test_a_health_officer_edits_a_campaign(world, client):
     assert campaign.name == "Mới" and campaign.area == world.province
     event = AuditEvent.objects.get(action="update", object_id=str(campaign.pk), object_type="vaccination.Campaign")
     assert event.changes["name"] == ["Cũ", "Mới"]
+
+
+OUTSIDE = gettext_lazy("%(n)s sessions of this campaign would fall outside its new area or dates: move them to another "
+                       "campaign, or keep the area and dates that hold them.")
+
+
+def test_a_campaign_is_not_shrunk_away_from_its_sessions(world, client):
+    today = timezone.localdate()
+    campaign = Campaign.objects.create(name="Tỉnh", area=world.province, starts_on=today)
+    session = world.vaccination.sessions["neighbour"]
+    Session.objects.filter(pk=session.pk).update(campaign=campaign)
+    client.force_login(world.user(Role.HEALTH_OFFICER))
+    url = reverse("vaccination:campaign_edit", args=[campaign.pk])
+    for change in ({"area": world.communes["home"].pk},
+                   {"area": world.province.pk, "starts_on": (today + timedelta(days=1)).strftime("%d/%m/%Y")}):
+        response = client.post(url, campaign_form(world, name="Tỉnh", **change))
+        assert response.status_code == 200 and response.context["form"].non_field_errors() == [OUTSIDE % {"n": 1}]
+    campaign.refresh_from_db()
+    assert (campaign.area, campaign.starts_on) == (world.province, today)
+    # Once the session has moved to no campaign, the area may shrink.
+    Session.objects.filter(pk=session.pk).update(campaign=None)
+    assert client.post(url, campaign_form(world, name="Tỉnh", area=world.communes["home"].pk)).status_code == 302
 
 
 # ---- sites ---------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_tasks_db.models import DBTaskResult
 
 from epicommand.core.models import AuditEvent, Place
@@ -631,3 +632,30 @@ def test_the_sender_retries_a_dead_message_from_a_360_px_phone(phone, browser_wo
     assert fits_width(phone)
     assert phone.locator("[data-testid=message-status]").get_attribute("data-status") == "queued"
     assert fresh(message).status == "queued"
+
+
+def test_each_channel_error_reads_as_what_the_sender_should_do(world, settings, sms):
+    settings.NOTIFY_CHANNELS = ["console", "sms"]
+    settings.NOTIFY_CONSOLE_FALLBACK = False
+    sms.answer((400, {"error": "bad number"}))
+    cases = [
+        (queue(world, channel="sms", to=""), "There is no address to send to: add a phone number or e-mail address "
+         "to the receiving unit or account, then send again."),
+        (queue(world, channel="sms", to="gọi chị Lan"), "The address is not one this channel can reach: correct it, "
+         "then send again."),
+        (queue(world, channel="zalo", to="12345"), "This channel is not set up on this server: tell the system "
+         "administrator."),
+        (queue(world, channel="sms", to="0912345678"), "The provider refused the message: see the details."),
+    ]
+    for message, meaning in cases:
+        assert services.deliver(message.pk) == "dead"
+        assert fresh(message).error_meaning == gettext(meaning)
+    assert Message(last_error="").error_meaning == ""
+    assert Message(last_error="URLError: timed out").error_meaning == gettext(
+        "Sending failed: see the details. Failed messages are tried again a few times.")
+
+
+def test_the_message_page_shows_the_meaning_above_the_details(client, world, outbox):
+    client.force_login(world.user(Role.COMMUNE_STATION, "home"))
+    page = client.get(reverse("notify:detail", args=[outbox["dead"].pk])).content.decode()
+    assert gettext("The provider refused the message: see the details.") in page and "HTTP 400: bad number" in page

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from epicommand.core.models import AuditEvent
 from epicommand.core.roles import Role
@@ -100,6 +101,20 @@ def test_create_refuses_a_cccd_that_disagrees_with_sex_and_year_in_the_users_lan
     data["cccd"] = "012190000999"
     assert client.post(reverse("people:create"), data).status_code == 302
     assert Person.objects.get(cccd="012190000999").created_by == world.user(Role.COMMUNE_STATION)
+
+
+def test_save_pressed_twice_registers_the_person_once(client, world):
+    client.force_login(world.user(Role.COMMUNE_STATION))
+    data = {"full_name": "Lò Văn Khum", "birth_year": 1975, "sex": "M", "commune": world.communes["home"].pk,
+            "nationality": "VN", "village": "Bản Nậm Củm"}
+    first, second = client.post(reverse("people:create"), data), client.post(reverse("people:create"), data)
+    assert first.status_code == second.status_code == 302 and first.url == second.url
+    assert Person.objects.filter(full_name="Lò Văn Khum").count() == 1
+    # A namesake with other details, or the same details a while later, is another person.
+    client.post(reverse("people:create"), {**data, "birth_year": 1976})
+    Person.objects.filter(full_name="Lò Văn Khum").update(created_at=timezone.now() - services.REPEAT_WINDOW)
+    client.post(reverse("people:create"), data)
+    assert Person.objects.filter(full_name="Lò Văn Khum").count() == 3
 
 
 def test_cccd_rules_of_domain_section_3():

@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from epicommand.core.models import Organization, Place
 
+from .explain import explain
+
 
 class Message(models.Model):
     class Channel(models.TextChoices):
@@ -77,6 +79,11 @@ class Message(models.Model):
     def __str__(self) -> str:
         # No body: this is what audit events and lists name the message by.
         return f"{self.kind or self.channel} → {self.to or '—'}"
+
+    @property
+    def error_meaning(self) -> str:
+        """The last error as the sender should read it (the error itself is the details)."""
+        return explain(self.last_error)
 
     @property
     def round_attempts(self) -> int:

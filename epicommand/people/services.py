@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -97,11 +97,22 @@ def _finish(person: Person) -> None:
         raise ValidationError({"cccd": [_("Another person in the register has this CCCD.")]})
 
 
+# The same person added twice by the same user within this time is Save pressed twice, not a namesake.
+REPEAT_WINDOW = timedelta(minutes=2)
+
+
 @transaction.atomic
 def create_person(*, actor: User, **data) -> Person:
     data = normalise(data)
     _check_place(actor, data["commune"])
     person = Person(created_by=actor, **data)
+    # Save pressed twice: the person this user added a moment ago with the very same details is given back, not
+    # registered again. The commune's row is locked, so two taps arriving together are checked one after the other.
+    Place.objects.select_for_update().filter(pk=person.commune_id).first()
+    for same in Person.objects.filter(created_by=actor, commune=person.commune_id, full_name=person.full_name,
+                                      created_at__gte=timezone.now() - REPEAT_WINDOW):
+        if _snapshot(same) == _snapshot(person):
+            return same
     _finish(person)
     person.save()
     audit.record(actor=actor, action=AuditEvent.Action.CREATE, obj=person, changes=audit.diff({}, _snapshot(person)))

@@ -173,6 +173,16 @@ def update_campaign(*, actor: User, campaign: Campaign, products: list[Product] 
         merged = {f: data.get(f, getattr(campaign, f)) for f in CAMPAIGN_FIELDS}
         if problems := _campaign_problems(actor, merged):
             raise ValidationError(problems)
+        # Its sessions stay inside its area and dates (as create_session keeps them): a campaign is not shrunk
+        # away from sessions already planned, whose invitation lists it decides.
+        area, starts, ends = merged["area"], merged["starts_on"], merged["ends_on"]
+        inside = (Q(site__commune=area) | Q(site__commune__path__startswith=area.path)) & Q(date__gte=starts)
+        if ends is not None:
+            inside &= Q(date__lte=ends)
+        if outside := Session.objects.filter(campaign=campaign).exclude(inside).count():
+            raise ValidationError(_("%(n)s sessions of this campaign would fall outside its new area or dates: "
+                                    "move them to another campaign, or keep the area and dates that hold them.")
+                                  % {"n": outside})
         for field, value in merged.items():
             setattr(campaign, field, value.strip() if field == "name" else value)
         campaign.save()
