@@ -260,3 +260,32 @@ def test_one_dose_listed_by_cccd_and_again_by_name_is_one_dose_and_the_rest_is_i
     assert "3" in run.errors_preview[0]["reason"]
     assert Dose.objects.filter(person=an, given_on=date(2021, 9, 1)).count() == 1
     assert Dose.objects.filter(person__full_name="Lò Thị Hoa").count() == 1
+
+
+def test_a_new_person_named_with_and_without_a_cccd_is_registered_once(world, tmp_path):
+    data = [
+        ["Giàng A Lử", "1979", "Nam", "012079000321", "Mường Tè", "01/08/2021", "AstraZeneca", "", "1", ""],
+        ["Giàng A Lử", "1979", "Nam", "", "Mường Tè", "01/10/2021", "AstraZeneca", "", "2", ""],
+    ]
+    path = workbook(tmp_path / "mui-tiem.xlsx", data)
+    run = run_file(world, path)
+    assert (run.created, run.rejected) == (2, 0)
+    lu = Person.objects.get(full_name="Giàng A Lử")
+    assert lu.cccd == "012079000321" and Dose.objects.filter(person=lu).count() == 2
+    again = run_file(world, path)
+    assert (again.unchanged, again.rejected) == (2, 0) and Person.objects.filter(full_name="Giàng A Lử").count() == 1
+
+
+def test_two_cccds_under_one_name_are_never_guessed_between(world, tmp_path):
+    data = [
+        ["Giàng A Lử", "1979", "Nam", "012079000321", "Mường Tè", "01/08/2021", "AstraZeneca", "", "1", ""],
+        ["Giàng A Lử", "1979", "Nam", "012079000555", "Mường Tè", "02/08/2021", "AstraZeneca", "", "1", ""],
+        ["Giàng A Lử", "1979", "Nam", "", "Mường Tè", "01/10/2021", "AstraZeneca", "", "2", ""],
+    ]
+    run = run_file(world, workbook(tmp_path / "mui-tiem.xlsx", data))
+    assert (run.created, run.rejected) == (2, 1)
+    assert [(p["row"], p["column"]) for p in run.errors_preview] == [(5, "Họ và tên")]
+    assert "2" in run.errors_preview[0]["reason"] and "CCCD" in run.errors_preview[0]["reason"]
+    # Nobody registered for the refused row: the two namesakes only, each with their own dose.
+    assert Person.objects.filter(full_name="Giàng A Lử").count() == 2
+    assert not Dose.objects.filter(person__full_name="Giàng A Lử", number=2).exists()

@@ -322,8 +322,29 @@ def _dose_write(ctx: Context, batch: list[Prepared]) -> list[Outcome]:
         return _write_doses(ctx, batch)
 
 
+def _one_identity_per_person(batch: list[Prepared]) -> dict[tuple, int]:
+    """A row without a CCCD naming a person (folded name, birth year, commune) whom a row of this batch names with
+    a CCCD is that person: it takes the CCCD's identity, so the person is registered once and both rows find them.
+    Several CCCDs under one name are namesakes, never guessed between: returns those names with their count."""
+    by_name: dict[tuple, set[tuple]] = {}
+    for prepared in batch:
+        d = prepared.data
+        if d["identity"][0] == "cccd" and d["name"] and d["birth_year"] is not None:
+            by_name.setdefault(("name", d["name_folded"], d["birth_year"], d["commune"].pk), set()).add(d["identity"])
+    for prepared in batch:
+        if len(named := by_name.get(prepared.data["identity"], ())) == 1:
+            prepared.data["identity"] = next(iter(named))
+    return {name: len(named) for name, named in by_name.items() if len(named) > 1}
+
+
 def _write_doses(ctx: Context, batch: list[Prepared]) -> list[Outcome]:
+    ambiguous = _one_identity_per_person(batch)
     found, refused = _match(ctx, batch)
+    for name, count in ambiguous.items():
+        # Refused before anyone is registered for it: which of the namesakes had this dose is not for us to guess.
+        found.pop(name, None)
+        refused[name] = ("full_name", _("%(count)s people of this file have this name, birth year and commune: "
+                                        "give the CCCD.") % {"count": count})
     creation_problems = _create_people(ctx, batch, found, refused)
     created_identities = set()
     if not ctx.dry_run:
