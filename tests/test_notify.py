@@ -432,6 +432,14 @@ def test_checks_name_the_missing_settings(settings):
     assert any("EPICOMMAND_ZALO_ACCESS_TOKEN" in msg for _, msg in found)
 
 
+def test_a_webhook_channel_open_to_any_address_is_pointed_out(settings):
+    settings.NOTIFY_CHANNELS = ["console", "webhook"]
+    settings.NOTIFY_WEBHOOK = {**settings.NOTIFY_WEBHOOK, "ALLOWED_PREFIXES": []}
+    assert "notify.W002" in {m.id for m in check_channels()}
+    settings.NOTIFY_WEBHOOK = {**settings.NOTIFY_WEBHOOK, "ALLOWED_PREFIXES": ["https://hooks.laichau.gov.vn/"]}
+    assert "notify.W002" not in {m.id for m in check_channels()}
+
+
 # ---- the claim ---------------------------------------------------------------------------------
 
 def test_two_deliveries_of_one_message_send_it_once(world, monkeypatch):

@@ -17,4 +17,10 @@ def check_channels(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
         for problem in channels.get(name).problems():
             found.append(checks.Warning(f"The {name} channel is enabled but {problem}.",
                                         hint="Its messages will give up at their first attempt.", id="notify.W001"))
+    if "webhook" in conf.enabled_channels() and not conf.get("NOTIFY_WEBHOOK")["ALLOWED_PREFIXES"]:
+        # Officers type a webhook's address (a reminder's "To"): unbounded, the server would post wherever asked.
+        found.append(checks.Warning(
+            "The webhook channel is enabled with no EPICOMMAND_WEBHOOK_ALLOWED_PREFIXES.",
+            hint="Anyone who may send a reminder could make this server post to any address, internal ones "
+                 "included: list the allowed URL prefixes.", id="notify.W002"))
     return found
