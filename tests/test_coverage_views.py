@@ -343,3 +343,18 @@ def test_anonymous_users_are_sent_to_login(client, world):
     for url in urls:
         response = client.get(url)
         assert response.status_code == 302 and response.url.startswith(reverse("login")), url
+
+
+def test_an_export_with_a_date_that_does_not_exist_returns_to_the_page_and_its_error(client, world):
+    client.force_login(world.user(Role.HEALTH_OFFICER))
+    home = world.communes["home"].pk
+    for export, page in (
+            (reverse("vaccination:coverage_export", kwargs={"fmt": "xlsx"}), reverse("vaccination:coverage")),
+            (reverse("vaccination:due_export", kwargs={"pk": home, "fmt": "csv"}),
+             reverse("vaccination:due", kwargs={"pk": home}))):
+        response = client.get(export, {"as_of": "31/02/2022"})
+        assert response.status_code == 302 and response.url == f"{page}?as_of=31%2F02%2F2022"
+        shown = client.get(response.url)
+        assert shown.status_code == 200 and shown.context["form"].errors["as_of"]
+    assert client.get(reverse("vaccination:coverage_export", kwargs={"fmt": "csv"}),
+                      {"as_of": "01/02/2022"}).status_code == 200

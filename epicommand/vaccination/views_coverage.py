@@ -107,11 +107,19 @@ def _table(found: list[cq.Row], total: cq.Row | None):
     return headers, [line(r) for r in found] + ([line(total)] if total else [])
 
 
+def _back_to_the_page(request, url: str):
+    """An export asked for with a filter the page refuses (a date that does not exist): the page, with the same
+    filter and its error, rather than a file of other figures than those asked for."""
+    return redirect(f"{url}?{request.GET.urlencode()}")
+
+
 def coverage_export(request, fmt: str):
     require(request.user, Cap.VACCINATION_VIEW)
     if fmt not in ("xlsx", "csv"):
         raise Http404
-    _form, sel, found, total = _coverage(request)
+    form, sel, found, total = _coverage(request)
+    if form.is_bound and not form.is_valid():
+        return _back_to_the_page(request, reverse("vaccination:coverage"))
     headers, lines = _table(found, total)
     audit.record(actor=request.user, action=AuditEvent.Action.EXPORT, object_type="vaccination.CoverageDay",
                  object_repr=_("vaccination coverage (%(format)s)") % {"format": fmt},
@@ -272,7 +280,10 @@ def due_export(request, pk: int, fmt: str):
     require(request.user, Cap.VACCINATION_VIEW)
     if fmt not in ("xlsx", "csv"):
         raise Http404
-    day = DueFilterForm(request.GET or None).day()
+    form = DueFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return _back_to_the_page(request, reverse("vaccination:due", kwargs={"pk": commune.pk}))
+    day = form.day()
     statuses, never = _due(request.user, commune, day)
     headers = ["Họ và tên", "Năm sinh", "Thôn/bản", "SĐT", "Số mũi đã tiêm", "Ngày tiêm gần nhất", "Ngày đến hạn",
                "Số ngày quá hạn"]
