@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from django.urls import reverse
 from django.utils import timezone
 
+from epicommand.core import repeats
 from epicommand.core.models import AuditEvent
 from epicommand.core.roles import Role
 from epicommand.core.text import fold
@@ -140,5 +141,5 @@ def test_issue_pressed_twice_gives_back_the_same_certificate(client, world, key_
     first, second = client.post(url), client.post(url)
     assert first.url == second.url and Certificate.objects.filter(person=vaccinated).count() == 1
     # The same certificate asked for again later is a new one.
-    Certificate.objects.update(issued_at=timezone.now() - services.CERTIFICATE_REPEAT)
+    Certificate.objects.update(issued_at=timezone.now() - repeats.MOMENT)
     assert client.post(url).url != first.url and Certificate.objects.filter(person=vaccinated).count() == 2

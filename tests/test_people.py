@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from epicommand.core import repeats
 from epicommand.core.models import AuditEvent
 from epicommand.core.roles import Role
 from epicommand.people import services
@@ -112,7 +113,7 @@ def test_save_pressed_twice_registers_the_person_once(client, world):
     assert Person.objects.filter(full_name="Lò Văn Khum").count() == 1
     # A namesake with other details, or the same details a while later, is another person.
     client.post(reverse("people:create"), {**data, "birth_year": 1976})
-    Person.objects.filter(full_name="Lò Văn Khum").update(created_at=timezone.now() - services.REPEAT_WINDOW)
+    Person.objects.filter(full_name="Lò Văn Khum").update(created_at=timezone.now() - repeats.MOMENT)
     client.post(reverse("people:create"), data)
     assert Person.objects.filter(full_name="Lò Văn Khum").count() == 3
 

@@ -11,6 +11,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from epicommand.core import repeats
 from epicommand.core.models import AuditEvent
 from epicommand.core.roles import Role
 from epicommand.vaccination import stock, stock_services
@@ -98,7 +99,7 @@ def test_save_pressed_twice_books_a_receipt_or_a_write_off_once(world, officer, 
     assert held(cdc, first.lot) == ledger_sum(cdc, first.lot) == 114
     # Another quantity is another receipt; the same one two minutes later is one too.
     receive(world, officer, pfizer, doses=60)
-    Movement.objects.filter(holder=cdc).update(at=timezone.now() - stock_services.REPEAT_WINDOW)
+    Movement.objects.filter(holder=cdc).update(at=timezone.now() - repeats.MOMENT)
     receive(world, officer, pfizer)
     assert held(cdc, first.lot) == 114 + 60 + 120
 

@@ -345,8 +345,7 @@ def get_one_for_user(user: User, model: type[models.Model], pk: object, *, relat
         pk = model._meta.pk.to_python(pk)
     except (ValidationError, TypeError, ValueError):
         raise Http404 from None
-    # A key no column holds names no row (the ORM answers so; the hand-written statement would overflow).
-    obj = select_one(model, pk, related) if not isinstance(pk, int) or -2**63 <= pk < 2**63 else None
+    obj = select_one(model, pk, related)
     if obj is None or not (where is None or where(obj)) or not reaches(user, obj, served=served):
         _deny(user, model, pk)
         raise Http404

@@ -150,6 +150,8 @@ def _select_plan(model: type[models.Model], related: tuple[str, ...]) -> tuple[s
 def select_one(model: type[models.Model], pk, related: tuple[str, ...] = ()) -> models.Model | None:
     """The row of `model` with primary key `pk`, with the rows its foreign keys `related` name already attached
     (as `select_related` would; "site__organization" names the site's unit), or None."""
+    if isinstance(pk, int) and not -2**63 <= pk < 2**63:
+        return None  # a key no column holds names no row, as the ORM answers (the statement would overflow)
     sql, layout = _select_plan(model, related)
     db = current()
     with db.cursor() as cursor:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from epicommand.core import audit
 from epicommand.core.jurisdiction import can, get_for_user, place_is_within
 from epicommand.core.models import AuditEvent, Place, User
+from epicommand.core.repeats import saved_moments_ago
 from epicommand.core.roles import Cap
 from epicommand.core.text import fold, nfc
 
@@ -97,10 +98,6 @@ def _finish(person: Person) -> None:
         raise ValidationError({"cccd": [_("Another person in the register has this CCCD.")]})
 
 
-# The same person added twice by the same user within this time is Save pressed twice, not a namesake.
-REPEAT_WINDOW = timedelta(minutes=2)
-
-
 @transaction.atomic
 def create_person(*, actor: User, **data) -> Person:
     data = normalise(data)
@@ -108,9 +105,9 @@ def create_person(*, actor: User, **data) -> Person:
     person = Person(created_by=actor, **data)
     # Save pressed twice: the person this user added a moment ago with the very same details is given back, not
     # registered again. The commune's row is locked, so two taps arriving together are checked one after the other.
-    Place.objects.select_for_update().filter(pk=person.commune_id).first()
-    for same in Person.objects.filter(created_by=actor, commune=person.commune_id, full_name=person.full_name,
-                                      created_at__gte=timezone.now() - REPEAT_WINDOW):
+    for same in saved_moments_ago(Place.objects.filter(pk=person.commune_id),
+                                  Person.objects.filter(created_by=actor, commune=person.commune_id,
+                                                        full_name=person.full_name), "created_at"):
         if _snapshot(same) == _snapshot(person):
             return same
     _finish(person)

@@ -17,6 +17,7 @@ from epicommand.core import audit
 from epicommand.core.jurisdiction import can
 from epicommand.core.models import AuditEvent, Organization, Place, User
 from epicommand.core.policies import PolicyMissing, policy
+from epicommand.core.repeats import saved_moments_ago
 from epicommand.core.roles import Cap
 from epicommand.people.models import Person
 
@@ -116,11 +117,11 @@ def record_test(*, actor: User | None, person: Person, kind: str, sampled_on: da
     with transaction.atomic():
         # Lock the person: two saves of the same sample at once (a double tap, two phones) queue here, and the
         # second finds the first instead of recording the sample twice.
-        Person.objects.select_for_update().filter(pk=person.pk).first()
-        since = timezone.now() - DOUBLE_SUBMIT
-        same = Test.objects.filter(person=person, kind=kind, sampled_on=sampled_on, sampled_at=sampled_at,
-                                   lab=lab, lab_code=lab_code, recorded_by=actor, created_at__gte=since,
-                                   pool__isnull=True, follows__isnull=True).first()
+        same = saved_moments_ago(
+            Person.objects.filter(pk=person.pk),
+            Test.objects.filter(person=person, kind=kind, sampled_on=sampled_on, sampled_at=sampled_at, lab=lab,
+                                lab_code=lab_code, recorded_by=actor, pool__isnull=True, follows__isnull=True),
+            "created_at", within=DOUBLE_SUBMIT).first()
         if same is not None and actor is not None:
             raise AlreadyRecorded(same)
         if lab_code and Test.objects.filter(lab=lab, lab_code=lab_code).exists():

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from epicommand.core import audit
 from epicommand.core.jurisdiction import can, place_is_within
 from epicommand.core.models import AuditEvent, Organization, Place, User
+from epicommand.core.repeats import saved_moments_ago
 from epicommand.core.roles import Cap
 from epicommand.notify.models import Message
 from epicommand.notify.services import address_problem, notify
@@ -91,10 +92,10 @@ def send_reminder(*, actor: User, commune: Place, channel: str, body: str, to: s
     with translation.override("vi"):
         subject = _("Vaccination coverage: %(commune)s") % {"commune": commune.name}
     with transaction.atomic():
-        # Lock the commune's row so that two submits arriving together are checked one after the other.
-        Place.objects.select_for_update().filter(pk=commune.pk).first()
-        repeated = Reminder.objects.filter(commune=commune, sent_by=actor, message__body=body,
-                                           sent_at__gte=timezone.now() - REPEAT_WINDOW).order_by("-sent_at").first()
+        # The commune's row is locked, so two submits arriving together are checked one after the other.
+        repeated = saved_moments_ago(Place.objects.filter(pk=commune.pk),
+                                     Reminder.objects.filter(commune=commune, sent_by=actor, message__body=body),
+                                     "sent_at", within=REPEAT_WINDOW).order_by("-sent_at").first()
         if repeated is not None:
             raise ValidationError(
                 _("You sent this same reminder to %(commune)s at %(time)s; it was not sent a second time. "

@@ -18,6 +18,7 @@ from epicommand.core import audit
 from epicommand.core.jurisdiction import can
 from epicommand.core.models import AuditEvent, Organization, Place, User
 from epicommand.core.policies import PolicyMissing, policy
+from epicommand.core.repeats import saved_moments_ago
 from epicommand.core.roles import Cap, Role
 from epicommand.core.rows import insert
 from epicommand.notify.services import notify
@@ -312,9 +313,9 @@ def report_aefi(*, actor: User, dose: Dose, symptoms: list[str], onset, severity
     with transaction.atomic():
         # A second tap on Save would alert the CDC twice: the same report for the same dose within a few minutes
         # is refused. The dose row is locked so that two posts at the same moment are checked one after the other.
-        Dose.all_objects.select_for_update().filter(pk=dose.pk).first()
-        recent = Aefi.objects.filter(dose=dose, severity=severity, onset=onset,
-                                     reported_at__gte=timezone.now() - timedelta(minutes=AEFI_REPEAT_MINUTES))
+        recent = saved_moments_ago(Dose.all_objects.filter(pk=dose.pk),
+                                   Aefi.objects.filter(dose=dose, severity=severity, onset=onset), "reported_at",
+                                   within=timedelta(minutes=AEFI_REPEAT_MINUTES))
         if any(sorted(found) == sorted(symptoms) for found in recent.values_list("symptoms", flat=True)):
             raise AlreadyReported(_("This adverse event was already reported a moment ago (Save pressed twice?): "
                                     "nothing more was saved, and no second alert was sent."))
@@ -367,9 +368,6 @@ def certificate_doses(person: Person) -> list[Dose]:
     return list(Dose.objects.filter(person=person).select_related("product").order_by("given_on", "id"))
 
 
-CERTIFICATE_REPEAT = timedelta(minutes=2)
-
-
 def issue_certificate(*, actor: User, person: Person, on: date | None = None) -> Certificate:
     """Sign a certificate of the person's live doses. Valid for a year from issue (policy
     `vaccination.certificate_valid_days` when set)."""
@@ -387,10 +385,9 @@ def issue_certificate(*, actor: User, person: Person, on: date | None = None) ->
     with transaction.atomic():
         # Issue pressed twice (or two phones at once): the person's row is locked, and the certificate the same
         # person issued a moment ago for the same doses is the one given back, not a second signed token.
-        Person.objects.select_for_update().filter(pk=person.pk).first()
-        recent = (Certificate.objects.filter(person=person, issued_by=actor,
-                                             issued_at__gte=timezone.now() - CERTIFICATE_REPEAT)
-                  .order_by("-issued_at", "-pk").first())
+        recent = saved_moments_ago(Person.objects.filter(pk=person.pk),
+                                   Certificate.objects.filter(person=person, issued_by=actor), "issued_at"
+                                   ).order_by("-issued_at", "-pk").first()
         if (recent is not None and recent.payload.get("iat") == on.isoformat()
                 and recent.payload.get("d") == [[day.isoformat(), code, n] for day, code, n in listed]):
             return recent

@@ -12,7 +12,7 @@ the side that holds the vials."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from epicommand.core import audit
 from epicommand.core.jurisdiction import answered_by, answers_for, can, visible_to
 from epicommand.core.models import AuditEvent, Organization, User
+from epicommand.core.repeats import saved_moments_ago
 from epicommand.core.roles import Cap
 
 from . import allocation, stock
@@ -65,18 +66,14 @@ def _day(on: date) -> str:
 
 # ---- receipts and wastage ----------------------------------------------------------------------
 
-# The same receipt or write-off by the same person within this time is Save pressed twice, not a second one.
-REPEAT_WINDOW = timedelta(minutes=2)
-
-
 def _refuse_repeat(actor: User, holder: Organization, lot: Lot, kind: str, doses: int, field: str) -> None:
-    """Refuse a movement the same person booked a moment ago. The holder's row is locked first, so two taps
-    arriving together queue here and the second sees the first."""
-    Organization.objects.select_for_update().filter(pk=holder.pk).first()
-    if Movement.objects.filter(holder=holder, lot=lot, kind=kind, doses=doses, by=actor,
-                               at__gte=timezone.now() - REPEAT_WINDOW).exists():
+    """Refuse a receipt or write-off the same person booked a moment ago (core.repeats): Save pressed twice, not
+    a second one. The holder's row is locked first, so two taps arriving together queue here."""
+    same = Movement.objects.filter(holder=holder, lot=lot, kind=kind, doses=doses, by=actor)
+    if saved_moments_ago(Organization.objects.filter(pk=holder.pk), same, "at").exists():
         raise ValidationError({field: _("This was recorded a moment ago (Save pressed twice?): nothing more was "
                                         "saved. To record the same again, wait two minutes.")})
+
 
 def receive_lot(*, actor: User, holder: Organization, product: Product, number: str, expiry: date,
                 doses_per_vial: int, doses: int, source: str, note: str = "") -> Movement:
